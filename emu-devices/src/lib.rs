@@ -1,1 +1,3 @@
 //! rvx devices.
+
+pub mod htif;
