@@ -187,7 +187,7 @@ impl Pmp {
     }
 
     fn cfg_first_entry(reg: usize) -> Option<usize> {
-        (reg % 2 == 0 && reg * 4 < PMP_COUNT).then_some(reg * 4)
+        (reg.is_multiple_of(2) && reg < PMP_COUNT / 4).then_some(reg * 4)
     }
 
     /// Reads pmpaddr`i` (0 if `i` is out of range). With G=0 every bit reads back as written.
@@ -356,8 +356,8 @@ mod tests {
     fn write_cfg_warl_and_lock() {
         let mut p = Pmp::default();
         // Entry 0: R=0,W=1 NAPOT with reserved bits 5-6 set; entry 1: locked TOR, R.
-        let v = 0x60 | cfg(PMP_A_NAPOT, PMP_W) as u64
-            | ((PMP_L | cfg(PMP_A_TOR, PMP_R)) as u64) << 8;
+        let v =
+            0x60 | cfg(PMP_A_NAPOT, PMP_W) as u64 | ((PMP_L | cfg(PMP_A_TOR, PMP_R)) as u64) << 8;
         p.write_cfg(0, v);
         assert_eq!(p.cfg[0], cfg(PMP_A_NAPOT, 0));
         assert_eq!(p.cfg[1], PMP_L | cfg(PMP_A_TOR, PMP_R));
@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(p.read_cfg(2), 0x07 << 56);
         p.write_cfg(1, u64::MAX);
         assert_eq!(p.read_cfg(1), 0);
-        assert_eq!(p.cfg[4], 0xff & PMP_CFG_WRITABLE);
+        assert_eq!(p.cfg[4], PMP_CFG_WRITABLE);
         p.write_cfg(4, u64::MAX);
         assert_eq!(p.read_cfg(4), 0);
     }

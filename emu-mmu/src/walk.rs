@@ -87,7 +87,6 @@ pub struct WalkCtx<'a> {
     pub mxr: bool,
 }
 
-
 /// satp.PPN: bits 43:0 on RV64 (section 4.1.11).
 const SATP_PPN_MASK: u64 = (1 << 44) - 1;
 
@@ -154,9 +153,7 @@ pub fn walk(ctx: &WalkCtx<'_>, vaddr: u64, access: Access) -> Result<Translation
             let pte = cell.load(Ordering::Acquire);
 
             // Step 3.
-            if pte & PTE_V == 0
-                || (pte & PTE_R == 0 && pte & PTE_W != 0)
-                || pte & PTE_RESERVED != 0
+            if pte & PTE_V == 0 || (pte & PTE_R == 0 && pte & PTE_W != 0) || pte & PTE_RESERVED != 0
             {
                 return Err(WalkFault::PageFault);
             }
@@ -253,5 +250,477 @@ fn leaf_perms(ctx: &WalkCtx<'_>, pte: u64) -> Perms {
         read: data_ok && (r || (x && ctx.mxr)),
         write: data_ok && pte & PTE_W != 0,
         exec: exec_ok && x,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::Mmio;
+    use crate::pmp::{PMPADDR_MASK, PMP_A_NAPOT, PMP_A_SHIFT, PMP_R, PMP_W, PMP_X};
+    use crate::{GuestRam, PAGE_SIZE};
+    use std::sync::Arc;
+
+    const RAM_BASE: u64 = 0x8000_0000;
+    const RAM_SIZE: u64 = 0x10_0000;
+    /// Leaf flags with A and D already set, so walks do not touch the PTE.
+    const RWXAD: u64 = PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+
+    /// A bus with RAM, PMP open to S/U, and page tables allocated from the start of RAM.
+    struct Env {
+        bus: Bus,
+        pmp: Pmp,
+        mode: u64,
+        root: u64,
+        next: u64,
+    }
+
+    impl Env {
+        fn new(mode: u64) -> Env {
+            let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).unwrap());
+            let mut pmp = Pmp::default();
+            pmp.addr[0] = PMPADDR_MASK;
+            pmp.cfg[0] = (PMP_A_NAPOT << PMP_A_SHIFT) | PMP_R | PMP_W | PMP_X;
+            Env {
+                bus: Bus::new(ram),
+                pmp,
+                mode,
+                root: RAM_BASE,
+                next: RAM_BASE + PAGE_SIZE,
+            }
+        }
+
+        fn satp(&self) -> u64 {
+            (self.mode << 60) | (self.root >> PAGE_SHIFT)
+        }
+
+        fn levels(&self) -> u32 {
+            levels(self.mode).unwrap()
+        }
+
+        fn read_pte(&self, addr: u64) -> u64 {
+            self.bus.ram().read(addr, 8).unwrap()
+        }
+
+        fn write_pte(&self, addr: u64, pte: u64) {
+            assert!(self.bus.ram().write(addr, 8, pte));
+        }
+
+        fn pte_addr(table: u64, vaddr: u64, level: u32) -> u64 {
+            table + ((vaddr >> (PAGE_SHIFT + VPN_BITS * level)) & 0x1ff) * 8
+        }
+
+        /// Maps `vaddr` to `paddr` with a leaf at `level` (0 = 4 KiB) holding `flags`,
+        /// creating intermediate tables as needed. Returns the leaf PTE's address.
+        fn map(&mut self, vaddr: u64, paddr: u64, level: u32, flags: u64) -> u64 {
+            let mut table = self.root;
+            for i in (level + 1..self.levels()).rev() {
+                let at = Self::pte_addr(table, vaddr, i);
+                let pte = self.read_pte(at);
+                table = if pte & PTE_V != 0 {
+                    pte_ppn(pte) << PAGE_SHIFT
+                } else {
+                    let t = self.next;
+                    self.next += PAGE_SIZE;
+                    self.write_pte(at, ((t >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V);
+                    t
+                };
+            }
+            let at = Self::pte_addr(table, vaddr, level);
+            self.write_pte(at, ((paddr >> PAGE_SHIFT) << PTE_PPN_SHIFT) | flags);
+            at
+        }
+
+        /// The address of the non-leaf PTE at `level` on the way to `vaddr`.
+        fn table_pte_addr(&self, vaddr: u64, level: u32) -> u64 {
+            let mut table = self.root;
+            for i in (level + 1..self.levels()).rev() {
+                table = pte_ppn(self.read_pte(Self::pte_addr(table, vaddr, i))) << PAGE_SHIFT;
+            }
+            Self::pte_addr(table, vaddr, level)
+        }
+
+        fn walk_as(
+            &self,
+            priv_: Priv,
+            sum: bool,
+            mxr: bool,
+            vaddr: u64,
+            access: Access,
+        ) -> Result<Translation, WalkFault> {
+            let ctx = WalkCtx {
+                bus: &self.bus,
+                pmp: &self.pmp,
+                satp: self.satp(),
+                priv_,
+                sum,
+                mxr,
+            };
+            walk(&ctx, vaddr, access)
+        }
+
+        fn walk(&self, vaddr: u64, access: Access) -> Result<Translation, WalkFault> {
+            self.walk_as(Priv::S, false, false, vaddr, access)
+        }
+    }
+
+    #[test]
+    fn every_page_size_in_every_mode() {
+        for mode in [SATP_MODE_SV39, SATP_MODE_SV48, SATP_MODE_SV57] {
+            let levels = levels(mode).unwrap();
+            let va_bits = PAGE_SHIFT + VPN_BITS * levels;
+            for level in 0..levels {
+                let page_bits = PAGE_SHIFT + VPN_BITS * level;
+                // Both halves of the address space, with bits set in every VPN field.
+                let low = 0x0123_4567_89ab_cdef & ((1u64 << (va_bits - 1)) - 1);
+                let high = !0x0765_4321_0fed_cba8u64 | !((1u64 << (va_bits - 1)) - 1);
+                for vaddr in [low, high] {
+                    let mut env = Env::new(mode);
+                    let target = 5u64 << page_bits;
+                    env.map(vaddr, target, level, RWXAD);
+                    let t = env.walk(vaddr, Access::Read).unwrap_or_else(|e| {
+                        panic!("mode {mode} level {level} vaddr {vaddr:#x}: {e:?}")
+                    });
+                    let offset = vaddr & ((1 << page_bits) - 1);
+                    assert_eq!(t.paddr, target | offset, "mode {mode} level {level}");
+                    assert_eq!(t.perms, Perms::ALL);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bare_is_identity() {
+        let env = Env::new(SATP_MODE_SV39);
+        let ctx = WalkCtx {
+            bus: &env.bus,
+            pmp: &env.pmp,
+            satp: 0,
+            priv_: Priv::S,
+            sum: false,
+            mxr: false,
+        };
+        assert_eq!(walk(&ctx, 0x1234, Access::Write).unwrap().paddr, 0x1234);
+    }
+
+    #[test]
+    fn misaligned_superpage_faults() {
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x4000_0000, 0x8020_1000, 1, RWXAD);
+        assert_eq!(
+            env.walk(0x4000_0000, Access::Read),
+            Err(WalkFault::PageFault)
+        );
+        env.map(0x8000_0000, 0x8020_0000, 2, RWXAD);
+        assert_eq!(
+            env.walk(0x8000_0000, Access::Read),
+            Err(WalkFault::PageFault)
+        );
+    }
+
+    #[test]
+    fn non_canonical_addresses_fault() {
+        let mut env = Env::new(SATP_MODE_SV39);
+        // The same PTE would serve these if the upper bits were ignored.
+        env.map(0x40_0000_0000 | 0x1000, RAM_BASE, 0, RWXAD);
+        env.map(0xffff_ffc0_0000_1000, RAM_BASE, 0, RWXAD);
+        assert!(env.walk(0xffff_ffc0_0000_1000, Access::Read).is_ok());
+        for va in [
+            0x0000_0040_0000_1000u64,
+            0x0100_0000_0000_1000,
+            0x7fff_ffc0_0000_1000,
+            0xffff_ff80_0000_1000,
+        ] {
+            assert_eq!(
+                env.walk(va, Access::Read),
+                Err(WalkFault::PageFault),
+                "{va:#x}"
+            );
+        }
+        let mut env = Env::new(SATP_MODE_SV48);
+        env.map(0x1000, RAM_BASE, 0, RWXAD);
+        assert!(env.walk(0x1000, Access::Read).is_ok());
+        assert_eq!(
+            env.walk(0x0001_0000_0000_1000, Access::Read),
+            Err(WalkFault::PageFault)
+        );
+        let mut env = Env::new(SATP_MODE_SV57);
+        env.map(0x1000, RAM_BASE, 0, RWXAD);
+        assert!(env.walk(0x1000, Access::Read).is_ok());
+        assert_eq!(
+            env.walk(0x0100_0000_0000_1000, Access::Read),
+            Err(WalkFault::PageFault)
+        );
+    }
+
+    #[test]
+    fn privilege_sum_mxr_matrix() {
+        use Access::{Exec as X, Read as R, Write as W};
+        let mut env = Env::new(SATP_MODE_SV39);
+        let s_rw = 0x1000;
+        let s_x = 0x2000;
+        let u_rw = 0x3000;
+        let u_x = 0x4000;
+        let u_rwx = 0x5000;
+        env.map(s_rw, RAM_BASE, 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+        env.map(s_x, RAM_BASE, 0, PTE_V | PTE_X | PTE_A | PTE_D);
+        env.map(
+            u_rw,
+            RAM_BASE,
+            0,
+            PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D,
+        );
+        env.map(u_x, RAM_BASE, 0, PTE_V | PTE_X | PTE_U | PTE_A | PTE_D);
+        env.map(u_rwx, RAM_BASE, 0, RWXAD | PTE_U);
+
+        // (priv, sum, mxr, vaddr, access, allowed)
+        let cases = [
+            // Supervisor pages: S only.
+            (Priv::S, false, false, s_rw, R, true),
+            (Priv::S, false, false, s_rw, W, true),
+            (Priv::S, false, false, s_rw, X, false),
+            (Priv::U, false, false, s_rw, R, false),
+            (Priv::U, false, true, s_rw, R, false),
+            (Priv::S, false, false, s_x, X, true),
+            (Priv::S, false, false, s_x, R, false),
+            (Priv::S, false, true, s_x, R, true),
+            (Priv::S, false, true, s_x, W, false),
+            (Priv::U, false, false, s_x, X, false),
+            // User pages: U always; S reads/writes only with SUM, never executes.
+            (Priv::U, false, false, u_rw, R, true),
+            (Priv::U, false, false, u_rw, W, true),
+            (Priv::U, false, false, u_rw, X, false),
+            (Priv::S, false, false, u_rw, R, false),
+            (Priv::S, false, false, u_rw, W, false),
+            (Priv::S, true, false, u_rw, R, true),
+            (Priv::S, true, false, u_rw, W, true),
+            (Priv::S, true, false, u_rwx, X, false),
+            (Priv::S, false, false, u_rwx, X, false),
+            (Priv::U, false, false, u_rwx, X, true),
+            // MXR on user execute-only pages.
+            (Priv::U, false, false, u_x, R, false),
+            (Priv::U, false, true, u_x, R, true),
+            (Priv::U, false, false, u_x, X, true),
+            (Priv::S, false, true, u_x, R, false),
+            (Priv::S, true, false, u_x, R, false),
+            (Priv::S, true, true, u_x, R, true),
+            (Priv::S, true, true, u_x, X, false),
+        ];
+        for (priv_, sum, mxr, va, access, allowed) in cases {
+            let r = env.walk_as(priv_, sum, mxr, va, access);
+            let what = format!("{priv_:?} sum={sum} mxr={mxr} {va:#x} {access:?}");
+            if allowed {
+                let t = r.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                assert!(t.perms.allows(access), "{what}: {:?}", t.perms);
+            } else {
+                assert_eq!(r, Err(WalkFault::PageFault), "{what}");
+            }
+        }
+
+        // The returned perms describe the walk's privilege, not just the access.
+        let t = env.walk_as(Priv::S, true, false, u_rwx, R).unwrap();
+        assert_eq!(
+            t.perms,
+            Perms {
+                read: true,
+                write: true,
+                exec: false
+            }
+        );
+        let t = env.walk_as(Priv::S, false, true, s_x, X).unwrap();
+        assert_eq!(
+            t.perms,
+            Perms {
+                read: true,
+                write: false,
+                exec: true
+            }
+        );
+        let t = env.walk_as(Priv::U, false, false, u_x, X).unwrap();
+        assert_eq!(
+            t.perms,
+            Perms {
+                read: false,
+                write: false,
+                exec: true
+            }
+        );
+    }
+
+    #[test]
+    fn walker_sets_a_and_d() {
+        let mut env = Env::new(SATP_MODE_SV48);
+        let va = 0x7654_3210_0000;
+        let leaf = env.map(va, 0x8008_0000, 0, PTE_V | PTE_R | PTE_W);
+        let nonleaf = env.table_pte_addr(va, 1);
+
+        // A read sets A only, and withholds write permission since D is still clear.
+        let t = env.walk(va + 0x10, Access::Read).unwrap();
+        assert_eq!(t.paddr, 0x8008_0010);
+        assert_eq!(
+            t.perms,
+            Perms {
+                read: true,
+                write: false,
+                exec: false
+            }
+        );
+        assert_eq!(env.read_pte(leaf) & (PTE_A | PTE_D), PTE_A);
+
+        // A store sets D and then may be cached.
+        let t = env.walk(va, Access::Write).unwrap();
+        assert!(t.perms.write && t.perms.read);
+        assert_eq!(env.read_pte(leaf) & (PTE_A | PTE_D), PTE_A | PTE_D);
+
+        // Once D is set, a read walk grants write too.
+        assert!(env.walk(va, Access::Read).unwrap().perms.write);
+
+        // A store on a page with neither bit sets both in one step.
+        let leaf2 = env.map(va + 0x1000, 0x8008_1000, 0, PTE_V | PTE_R | PTE_W);
+        assert!(env.walk(va + 0x1000, Access::Write).unwrap().perms.write);
+        assert_eq!(env.read_pte(leaf2) & (PTE_A | PTE_D), PTE_A | PTE_D);
+
+        // Non-leaf PTEs are left alone.
+        assert_eq!(env.read_pte(nonleaf) & (PTE_A | PTE_D), 0);
+
+        // A superpage on a fetch: A set, D not.
+        let leaf3 = env.map(0x4000_0000, 0x8000_0000, 2, PTE_V | PTE_X | PTE_R);
+        let t = env.walk(0x4000_0123, Access::Exec).unwrap();
+        assert_eq!(t.paddr, 0x8000_0123);
+        assert_eq!(env.read_pte(leaf3) & (PTE_A | PTE_D), PTE_A);
+    }
+
+    #[test]
+    fn page_tables_outside_ram_or_pmp_give_access_faults() {
+        let mut env = Env::new(SATP_MODE_SV39);
+        // Root table outside RAM.
+        env.root = 0x1000;
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::AccessFault));
+
+        // A non-leaf PTE pointing past the end of RAM.
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x1000, RAM_BASE, 0, RWXAD);
+        let l1 = env.table_pte_addr(0x1000, 1);
+        env.write_pte(
+            l1,
+            (((RAM_BASE + RAM_SIZE) >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V,
+        );
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::AccessFault));
+
+        // PMP forbids S-mode reads of the root table.
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x1000, RAM_BASE, 0, RWXAD);
+        env.pmp.addr[0] = (env.root >> 2) | 0x1ff; // NAPOT 4 KiB over the root.
+        env.pmp.cfg[0] = (PMP_A_NAPOT << PMP_A_SHIFT) | PMP_W;
+        env.pmp.addr[1] = PMPADDR_MASK;
+        env.pmp.cfg[1] = (PMP_A_NAPOT << PMP_A_SHIFT) | PMP_R | PMP_W | PMP_X;
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::AccessFault));
+
+        // PMP lets the walker read the leaf's table but not write A into it.
+        let mut env = Env::new(SATP_MODE_SV39);
+        let leaf = env.map(0x1000, RAM_BASE, 0, PTE_V | PTE_R);
+        env.pmp.addr[0] = ((leaf & crate::PAGE_MASK) >> 2) | 0x1ff;
+        env.pmp.cfg[0] = (PMP_A_NAPOT << PMP_A_SHIFT) | PMP_R;
+        env.pmp.addr[1] = PMPADDR_MASK;
+        env.pmp.cfg[1] = (PMP_A_NAPOT << PMP_A_SHIFT) | PMP_R | PMP_W | PMP_X;
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::AccessFault));
+        assert_eq!(env.read_pte(leaf) & PTE_A, 0);
+        // With A already set nothing is written, so the walk succeeds.
+        env.write_pte(leaf, env.read_pte(leaf) | PTE_A);
+        assert!(env.walk(0x1000, Access::Read).is_ok());
+    }
+
+    #[test]
+    fn page_table_under_mmio_overlay_is_an_access_fault() {
+        struct Zero;
+        impl Mmio for Zero {
+            fn read(&self, _offset: u64, _size: usize) -> u64 {
+                0
+            }
+            fn write(&self, _offset: u64, _size: usize, _value: u64) {}
+        }
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x1000, RAM_BASE, 0, RWXAD);
+        let l0 = env.table_pte_addr(0x1000, 0);
+        env.bus
+            .add_mmio("dev", l0 & crate::PAGE_MASK, 0x100, Arc::new(Zero))
+            .unwrap();
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::AccessFault));
+    }
+
+    #[test]
+    fn malformed_ptes_give_page_faults() {
+        let bad_leaves = [
+            0,                             // V=0
+            PTE_R | PTE_A | PTE_D,         // V=0 with permissions
+            PTE_V | PTE_W | PTE_A | PTE_D, // W without R
+            PTE_V | PTE_W | PTE_X | PTE_A, // W without R, executable
+            RWXAD | 1 << 54,               // reserved
+            RWXAD | 1 << 60,               // reserved
+            RWXAD | 1 << 61,               // PBMT (no Svpbmt)
+            RWXAD | 1 << 62,               // PBMT
+            RWXAD | 1 << 63,               // N (no Svnapot)
+        ];
+        for flags in bad_leaves {
+            let mut env = Env::new(SATP_MODE_SV39);
+            env.map(0x1000, RAM_BASE, 0, flags);
+            assert_eq!(
+                env.walk(0x1000, Access::Read),
+                Err(WalkFault::PageFault),
+                "{flags:#x}"
+            );
+        }
+
+        // Non-leaf PTEs with reserved bits, or with D, A or U set.
+        for extra in [PTE_A, PTE_D, PTE_U, 1 << 63, 1 << 54] {
+            let mut env = Env::new(SATP_MODE_SV39);
+            env.map(0x1000, RAM_BASE, 0, RWXAD);
+            let l1 = env.table_pte_addr(0x1000, 1);
+            env.write_pte(l1, env.read_pte(l1) | extra);
+            assert_eq!(
+                env.walk(0x1000, Access::Read),
+                Err(WalkFault::PageFault),
+                "{extra:#x}"
+            );
+        }
+
+        // A pointer PTE at level 0 has nowhere to go.
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x1000, RAM_BASE + 0x2000, 0, PTE_V);
+        assert_eq!(env.walk(0x1000, Access::Read), Err(WalkFault::PageFault));
+
+        // G is not reserved.
+        let mut env = Env::new(SATP_MODE_SV39);
+        env.map(0x1000, RAM_BASE, 0, RWXAD | PTE_G);
+        assert!(env.walk(0x1000, Access::Read).is_ok());
+    }
+
+    #[test]
+    fn racing_pte_updates_restart_the_walk() {
+        // Another thread keeps flipping the G bit of the PTE while this one walks with A
+        // clear: every walk must still end with A set in RAM and the right address.
+        let mut env = Env::new(SATP_MODE_SV39);
+        let leaf = env.map(0x1000, RAM_BASE + 0x5000, 0, PTE_V | PTE_R | PTE_W);
+        let env = Arc::new(env);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flipper = {
+            let env = env.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let cell = env.bus.ram().atomic_u64(leaf).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    cell.fetch_xor(PTE_G, Ordering::AcqRel);
+                }
+            })
+        };
+        for _ in 0..100_000 {
+            let cell = env.bus.ram().atomic_u64(leaf).unwrap();
+            cell.fetch_and(!(PTE_A | PTE_D), Ordering::AcqRel);
+            let t = env.walk(0x1008, Access::Write).unwrap();
+            assert_eq!(t.paddr, RAM_BASE + 0x5008);
+            assert_eq!(env.read_pte(leaf) & (PTE_A | PTE_D), PTE_A | PTE_D);
+        }
+        stop.store(true, Ordering::Relaxed);
+        flipper.join().unwrap();
     }
 }
