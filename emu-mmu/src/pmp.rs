@@ -65,7 +65,7 @@ impl Pmp {
     /// The byte range `[start, end)` entry `i` matches, or None for OFF or an empty TOR range.
     /// Ranges end at most at 2^57, so `end` fits in a u64.
     pub fn range(&self, i: usize) -> Option<(u64, u64)> {
-        let a = self.addr[i] & PMPADDR_MASK;
+        let a = self.addr.get(i)? & PMPADDR_MASK;
         match self.mode(i) {
             PMP_A_TOR => {
                 // Section 3.7.1: entry 0 with TOR uses zero as its lower bound; if
@@ -241,6 +241,7 @@ mod tests {
         // An empty TOR range (lower >= upper) matches nothing.
         p.addr[1] = 0x800 >> 2;
         assert_eq!(p.range(1), None);
+        assert_eq!(p.range(PMP_COUNT), None);
     }
 
     #[test]
