@@ -1,1 +1,4 @@
 //! rvx devices.
+
+pub mod clint;
+pub mod uart;
