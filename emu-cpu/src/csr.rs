@@ -102,7 +102,7 @@ pub mod envcfg {
 }
 
 /// misa: RV64 with A, C, D, F, I, M, S, U.
-pub const MISA: u64 = (2 << 62)
+pub const MISA_VALUE: u64 = (2 << 62)
     | (1 << 0)
     | (1 << 2)
     | (1 << 3)
@@ -276,7 +276,7 @@ impl Hart {
             MVENDORID | MARCHID | MIMPID | MCONFIGPTR => 0,
             MHARTID => self.hartid,
             MSTATUS => self.mstatus_value(),
-            MISA => MISA,
+            MISA => MISA_VALUE,
             MEDELEG => c.medeleg,
             MIDELEG => c.mideleg,
             MIE => c.mie,

@@ -2,7 +2,7 @@
 
 use crate::csr::{mstatus, Csrs, IRQ_S};
 use crate::interp::BlockCache;
-use crate::trap::{Cause, Exception, INTERRUPT_BIT, INTERRUPT_PRIORITY};
+use crate::trap::{Exception, INTERRUPT_BIT, INTERRUPT_PRIORITY};
 use emu_mmu::pmp::Pmp;
 use emu_mmu::tlb::{MmuIdx, Tlb};
 use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl, Priv};
@@ -79,6 +79,8 @@ pub struct Hart {
     pub(crate) clock: Clock,
     /// LR/SC reservation: the physical address of the reserved doubleword/word.
     pub(crate) reservation: Option<u64>,
+    /// The value LR read; SC succeeds only if memory still holds it (compare-and-swap).
+    pub(crate) reserved_value: u64,
     pub(crate) blocks: BlockCache,
     /// Set when something (CSR write, xRET) may have made an interrupt takeable.
     pub(crate) irq_check: bool,
@@ -109,6 +111,7 @@ impl Hart {
             control: cfg.control,
             clock: cfg.clock,
             reservation: None,
+            reserved_value: 0,
             irq_check: true,
             code_dirty: false,
             semihosting: false,
@@ -353,10 +356,4 @@ impl Hart {
         self.control.stop_requested()
     }
 
-    pub(crate) fn exception_to_trap(&mut self, e: Exception, pc: u64) {
-        if e.cause == Cause::Breakpoint || e.cause == Cause::IllegalInstruction {
-            // tval already set by the producer.
-        }
-        self.raise(e, pc);
-    }
 }

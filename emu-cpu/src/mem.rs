@@ -138,11 +138,9 @@ impl Hart {
                 let host = host_page + (paddr & !PAGE_MASK) as usize;
                 if access == Access::Write && self.blocks.is_code_page(paddr & PAGE_MASK) {
                     self.code_page_written(host);
-                    if let e @ TlbEntry { addr_write, .. } = self.tlb.entry_mut(idx, vaddr) {
-                        if *addr_write != TLB_EMPTY {
-                            *addr_write &= !TLB_CODE;
-                        }
-                        let _ = e;
+                    let e = self.tlb.entry_mut(idx, vaddr);
+                    if e.addr_write != TLB_EMPTY {
+                        e.addr_write &= !TLB_CODE;
                     }
                 }
                 Ok(Target::Host(host))
@@ -257,7 +255,7 @@ impl Hart {
         }
         match self.resolve(vaddr, size, access, idx)? {
             Target::Host(h) => Ok(h),
-            Target::Phys(_) => Err(access_fault(Access::Write, vaddr)),
+            Target::Phys(_) => Err(access_fault(access, vaddr)),
         }
     }
 
