@@ -72,3 +72,23 @@ pub struct FpOut {
     pub value: u64,
     pub flags: u8,
 }
+// Temporary stubs until the fp branch lands.
+pub fn nan_box(_: Fmt, b: u64) -> u64 { b }
+pub fn add(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn sub(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn mul(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn div(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn sqrt(_: Fmt, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn fma(_: Fmt, _: u64, _: u64, _: u64, _: Rm, _: bool, _: bool) -> FpOut { unimplemented!() }
+pub fn min(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
+pub fn max(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
+pub fn sgnj(_: Fmt, _: u64, _: u64, _: Sgnj) -> u64 { unimplemented!() }
+pub fn eq(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
+pub fn lt(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
+pub fn le(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
+pub fn classify(_: Fmt, _: u64) -> u64 { unimplemented!() }
+pub fn to_int(_: Fmt, _: u64, _: IntKind, _: Rm) -> FpOut { unimplemented!() }
+pub fn from_int(_: Fmt, _: u64, _: IntKind, _: Rm) -> FpOut { unimplemented!() }
+pub fn convert(_: Fmt, _: Fmt, _: u64, _: Rm) -> FpOut { unimplemented!() }
+pub fn mv_to_x(_: Fmt, r: u64) -> u64 { r }
+pub fn mv_from_x(_: Fmt, x: u64) -> u64 { x }

@@ -1,4 +1,11 @@
 //! The rvx hart: decoder, hart state, CSRs, traps, the soft-MMU glue and the interpreter.
 
+pub mod csr;
 pub mod decode;
 pub mod fp;
+pub mod hart;
+pub mod interp;
+mod mem;
+pub mod trap;
+
+pub use hart::{Exit, Hart, HartConfig, HartState, TraceFlags};

@@ -37,7 +37,7 @@ impl std::fmt::Debug for GuestRam {
 
 impl GuestRam {
     pub fn new(base: u64, size: u64) -> Result<GuestRam, RamError> {
-        if size == 0 || size % crate::PAGE_SIZE != 0 || base % crate::PAGE_SIZE != 0 {
+        if size == 0 || !size.is_multiple_of(crate::PAGE_SIZE) || !base.is_multiple_of(crate::PAGE_SIZE) {
             return Err(RamError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize(size))?;
@@ -123,7 +123,7 @@ impl GuestRam {
     /// The 64-bit atomic cell at `paddr` (8-byte aligned, inside RAM), for AMOs, LR/SC and
     /// page-table A/D updates.
     pub fn atomic_u64(&self, paddr: u64) -> Option<&AtomicU64> {
-        if paddr % 8 != 0 || !self.contains(paddr, 8) {
+        if !paddr.is_multiple_of(8) || !self.contains(paddr, 8) {
             return None;
         }
         // SAFETY: aligned, inside the mapping, which lives as long as &self.
@@ -132,7 +132,7 @@ impl GuestRam {
 
     /// The 32-bit atomic cell at `paddr` (4-byte aligned, inside RAM).
     pub fn atomic_u32(&self, paddr: u64) -> Option<&AtomicU32> {
-        if paddr % 4 != 0 || !self.contains(paddr, 4) {
+        if !paddr.is_multiple_of(4) || !self.contains(paddr, 4) {
             return None;
         }
         // SAFETY: aligned, inside the mapping, which lives as long as &self.
@@ -147,7 +147,7 @@ impl GuestRam {
 /// `[host, host+size)` must lie inside a live guest RAM mapping.
 #[inline(always)]
 pub unsafe fn load_host(host: usize, size: usize) -> u64 {
-    if host % size != 0 {
+    if !host.is_multiple_of(size) {
         let mut v = 0u64;
         for i in 0..size {
             // SAFETY: caller guarantees the range is inside guest RAM.
@@ -173,7 +173,7 @@ pub unsafe fn load_host(host: usize, size: usize) -> u64 {
 /// `[host, host+size)` must lie inside a live guest RAM mapping.
 #[inline(always)]
 pub unsafe fn store_host(host: usize, size: usize, value: u64) {
-    if host % size != 0 {
+    if !host.is_multiple_of(size) {
         for i in 0..size {
             // SAFETY: caller guarantees the range is inside guest RAM.
             unsafe { AtomicU8::from_ptr((host + i) as *mut u8) }

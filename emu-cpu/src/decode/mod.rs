@@ -12,3 +12,5 @@ pub use insn::{Insn, Op};
 pub fn decode(bits: u32) -> Insn {
     Insn::illegal(bits, if bits & 3 == 3 { 4 } else { 2 })
 }
+// Temporary stub until the decode branch lands.
+pub fn disasm(i: &Insn, _pc: u64) -> String { format!("{:?}", i.op) }

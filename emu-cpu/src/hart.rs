@@ -1,0 +1,359 @@
+//! The hart: architectural state, trap entry, interrupts, WFI, and the run loop.
+
+use crate::csr::{mstatus, Csrs, IRQ_S};
+use crate::interp::BlockCache;
+use crate::trap::{Exception, INTERRUPT_BIT, INTERRUPT_PRIORITY};
+use emu_mmu::pmp::Pmp;
+use emu_mmu::tlb::{MmuIdx, Tlb};
+use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl, Priv};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Registers translated code addresses relative to a pinned host register (decision 2):
+/// the layout is fixed and `#[repr(C)]`.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub struct HartState {
+    pub x: [u64; 32],
+    pub f: [u64; 32],
+    pub pc: u64,
+    /// Instructions retired since reset (minstret/mcycle derive from it).
+    pub instret: u64,
+}
+
+/// How the hart is wired to the machine.
+pub struct HartConfig {
+    pub hartid: u64,
+    pub bus: Arc<Bus>,
+    pub signals: Arc<HartSignals>,
+    pub control: Arc<MachineControl>,
+    pub clock: Clock,
+}
+
+/// Why `run` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The machine asked every hart to stop (HTIF exit, poweroff, console quit).
+    Stopped,
+    /// A semihosting call: pc already points past the `ebreak`; a0 = operation, a1 =
+    /// parameter. The handler writes the result to a0 and calls `run` again.
+    Semihosting,
+}
+
+/// Which trace items are on (`-d in_asm,exec,int,cpu,mmu`). Each maps onto a `tracing`
+/// target of the same name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceFlags {
+    pub in_asm: bool,
+    pub exec: bool,
+    pub int: bool,
+    pub cpu: bool,
+    pub mmu: bool,
+}
+
+impl TraceFlags {
+    pub fn any(&self) -> bool {
+        self.in_asm || self.exec || self.int || self.cpu || self.mmu
+    }
+}
+
+/// How many blocks run between looks at the clock (timer interrupts, stop requests). At
+/// ~5 instructions a block this is well under a millisecond of guest time.
+const BLOCKS_PER_TIMER_CHECK: u32 = 2048;
+
+pub struct Hart {
+    pub state: HartState,
+    pub csr: Csrs,
+    pub priv_: Priv,
+    pub pmp: Pmp,
+    pub hartid: u64,
+    pub(crate) tlb: Box<Tlb>,
+    /// MMU index for data accesses (priv or MPP under MPRV, SUM, MXR).
+    pub(crate) data_idx: MmuIdx,
+    /// MMU index for instruction fetch.
+    pub(crate) fetch_idx: MmuIdx,
+    pub(crate) bus: Arc<Bus>,
+    pub(crate) ram: Arc<GuestRam>,
+    pub(crate) signals: Arc<HartSignals>,
+    pub(crate) control: Arc<MachineControl>,
+    pub(crate) clock: Clock,
+    /// LR/SC reservation: the physical address of the reserved doubleword/word.
+    pub(crate) reservation: Option<u64>,
+    /// The value LR read; SC succeeds only if memory still holds it (compare-and-swap).
+    pub(crate) reserved_value: u64,
+    pub(crate) blocks: BlockCache,
+    /// Set when something (CSR write, xRET) may have made an interrupt takeable.
+    pub(crate) irq_check: bool,
+    /// Set by the memory slow path when a store hit a page holding decoded code, so the
+    /// block being executed stops before running stale instructions.
+    pub(crate) code_dirty: bool,
+    pub(crate) semihosting: bool,
+    pub(crate) trace: TraceFlags,
+    timer_countdown: u32,
+}
+
+impl Hart {
+    pub fn new(cfg: HartConfig) -> Hart {
+        let ram = cfg.bus.ram().clone();
+        let mut h = Hart {
+            state: HartState { x: [0; 32], f: [0; 32], pc: 0, instret: 0 },
+            csr: Csrs::reset(),
+            priv_: Priv::M,
+            pmp: Pmp::default(),
+            hartid: cfg.hartid,
+            tlb: Box::default(),
+            data_idx: MmuIdx::M,
+            fetch_idx: MmuIdx::M,
+            blocks: BlockCache::new(&ram),
+            bus: cfg.bus,
+            ram,
+            signals: cfg.signals,
+            control: cfg.control,
+            clock: cfg.clock,
+            reservation: None,
+            reserved_value: 0,
+            irq_check: true,
+            code_dirty: false,
+            semihosting: false,
+            trace: TraceFlags::default(),
+            timer_countdown: BLOCKS_PER_TIMER_CHECK,
+        };
+        h.reset(0);
+        h
+    }
+
+    /// Resets to M-mode at `pc` with every CSR at its reset value.
+    pub fn reset(&mut self, pc: u64) {
+        self.state = HartState { x: [0; 32], f: [0; 32], pc, instret: 0 };
+        self.csr = Csrs::reset();
+        self.priv_ = Priv::M;
+        self.pmp = Pmp::default();
+        self.reservation = None;
+        self.flush_tlb();
+        self.blocks.flush();
+        self.update_mmu_idx();
+        self.irq_check = true;
+    }
+
+    pub fn set_semihosting(&mut self, enabled: bool) {
+        self.semihosting = enabled;
+    }
+
+    pub fn set_trace(&mut self, flags: TraceFlags) {
+        self.trace = flags;
+    }
+
+    pub fn xreg(&self, i: usize) -> u64 {
+        self.state.x[i & 31]
+    }
+
+    pub fn set_xreg(&mut self, i: usize, v: u64) {
+        if i & 31 != 0 {
+            self.state.x[i & 31] = v;
+        }
+    }
+
+    pub fn freg(&self, i: usize) -> u64 {
+        self.state.f[i & 31]
+    }
+
+    pub fn pc(&self) -> u64 {
+        self.state.pc
+    }
+
+    pub fn set_pc(&mut self, pc: u64) {
+        self.state.pc = pc;
+    }
+
+    pub fn signals(&self) -> &Arc<HartSignals> {
+        &self.signals
+    }
+
+    /// Recomputes the MMU indexes after a change of privilege or of mstatus.
+    pub(crate) fn update_mmu_idx(&mut self) {
+        let m = self.csr.mstatus;
+        let sum = m & mstatus::SUM != 0;
+        let mxr = m & mstatus::MXR != 0;
+        let data_priv = if self.priv_ == Priv::M && m & mstatus::MPRV != 0 {
+            Priv::from_bits(m >> mstatus::MPP_SHIFT)
+        } else {
+            self.priv_
+        };
+        self.data_idx = MmuIdx::new(data_priv, sum, mxr);
+        self.fetch_idx = MmuIdx::new(self.priv_, false, false);
+    }
+
+    pub(crate) fn set_priv(&mut self, p: Priv) {
+        if p != self.priv_ {
+            self.priv_ = p;
+            self.update_mmu_idx();
+        }
+    }
+
+    pub(crate) fn request_irq_check(&mut self) {
+        self.irq_check = true;
+    }
+
+    /// Takes a synchronous exception at `pc`.
+    pub(crate) fn raise(&mut self, e: Exception, pc: u64) {
+        self.take_trap(e.cause as u64, e.tval, pc);
+    }
+
+    /// Trap entry (privileged spec 3.1.6.1, 3.3.1, 4.1.1): picks M or S through
+    /// medeleg/mideleg, saves the pc and the interrupt-enable stack, jumps to the vector.
+    pub(crate) fn take_trap(&mut self, cause: u64, tval: u64, pc: u64) {
+        let interrupt = cause & INTERRUPT_BIT != 0;
+        let code = cause & !INTERRUPT_BIT;
+        let deleg = if interrupt { self.csr.mideleg } else { self.csr.medeleg };
+        let to_s = self.priv_ != Priv::M && deleg >> code & 1 != 0;
+        if self.trace.int {
+            tracing::trace!(target: "int", hart = self.hartid, cause = format_args!("{cause:#x}"),
+                tval = format_args!("{tval:#x}"), pc = format_args!("{pc:#x}"),
+                from = ?self.priv_, to = if to_s { "S" } else { "M" }, "trap");
+        }
+        let m = self.csr.mstatus;
+        let (tvec, new_priv) = if to_s {
+            self.csr.sepc = pc;
+            self.csr.scause = cause;
+            self.csr.stval = tval;
+            let spie = if m & mstatus::SIE != 0 { mstatus::SPIE } else { 0 };
+            let spp = if self.priv_ == Priv::S { mstatus::SPP } else { 0 };
+            self.csr.mstatus =
+                (m & !(mstatus::SIE | mstatus::SPIE | mstatus::SPP)) | spie | spp;
+            (self.csr.stvec, Priv::S)
+        } else {
+            self.csr.mepc = pc;
+            self.csr.mcause = cause;
+            self.csr.mtval = tval;
+            let mpie = if m & mstatus::MIE != 0 { mstatus::MPIE } else { 0 };
+            let mpp = (self.priv_ as u64) << mstatus::MPP_SHIFT;
+            self.csr.mstatus =
+                (m & !(mstatus::MIE | mstatus::MPIE | mstatus::MPP)) | mpie | mpp;
+            (self.csr.mtvec, Priv::M)
+        };
+        let base = tvec & !3;
+        self.state.pc = if interrupt && tvec & 3 == 1 { base + 4 * code } else { base };
+        self.set_priv(new_priv);
+        self.update_mmu_idx();
+        self.reservation = None;
+    }
+
+    /// mret (privileged spec 3.3.2).
+    pub(crate) fn mret(&mut self) -> u64 {
+        let m = self.csr.mstatus;
+        let mpp = Priv::from_bits(m >> mstatus::MPP_SHIFT);
+        let mie = if m & mstatus::MPIE != 0 { mstatus::MIE } else { 0 };
+        let mut new = (m & !(mstatus::MIE | mstatus::MPP)) | mie | mstatus::MPIE;
+        if mpp != Priv::M {
+            new &= !mstatus::MPRV;
+        }
+        self.csr.mstatus = new;
+        self.set_priv(mpp);
+        self.update_mmu_idx();
+        self.irq_check = true;
+        self.reservation = None;
+        self.csr.mepc
+    }
+
+    /// sret (privileged spec 3.3.2).
+    pub(crate) fn sret(&mut self) -> u64 {
+        let m = self.csr.mstatus;
+        let spp = if m & mstatus::SPP != 0 { Priv::S } else { Priv::U };
+        let sie = if m & mstatus::SPIE != 0 { mstatus::SIE } else { 0 };
+        let new = (m & !(mstatus::SIE | mstatus::SPP | mstatus::MPRV)) | sie | mstatus::SPIE;
+        self.csr.mstatus = new;
+        self.set_priv(spp);
+        self.update_mmu_idx();
+        self.irq_check = true;
+        self.reservation = None;
+        self.csr.sepc
+    }
+
+    /// The interrupt to take now, if any (privileged spec 3.1.9).
+    pub(crate) fn pending_interrupt(&self) -> Option<u64> {
+        let pending = self.mip() & self.csr.mie;
+        if pending == 0 {
+            return None;
+        }
+        let m = self.csr.mstatus;
+        let m_enabled = self.priv_ < Priv::M || m & mstatus::MIE != 0;
+        let s_enabled =
+            self.priv_ < Priv::S || (self.priv_ == Priv::S && m & mstatus::SIE != 0);
+        let m_pending = if m_enabled { pending & !self.csr.mideleg } else { 0 };
+        let s_pending = if s_enabled { pending & self.csr.mideleg & IRQ_S } else { 0 };
+        for sel in [m_pending, s_pending] {
+            if sel == 0 {
+                continue;
+            }
+            for code in INTERRUPT_PRIORITY {
+                if sel >> code & 1 != 0 {
+                    return Some(code);
+                }
+            }
+        }
+        None
+    }
+
+    /// Takes a pending interrupt if one is enabled. Returns true if a trap was taken.
+    pub(crate) fn check_interrupts(&mut self) -> bool {
+        if let Some(code) = self.pending_interrupt() {
+            let pc = self.state.pc;
+            self.take_trap(INTERRUPT_BIT | code, 0, pc);
+            return true;
+        }
+        false
+    }
+
+    /// WFI: sleeps until an interrupt is pending (enabled in mie, whatever the global
+    /// enables), the stop flag, or the next timer deadline.
+    pub(crate) fn wait_for_interrupt(&mut self) {
+        loop {
+            if self.control.stop_requested() {
+                return;
+            }
+            if self.mip() & self.csr.mie != 0 {
+                return;
+            }
+            let mut deadline = self.signals.mtimecmp.load(Ordering::Relaxed);
+            if self.csr.menvcfg & crate::csr::envcfg::STCE != 0 {
+                deadline = deadline.min(self.csr.stimecmp);
+            }
+            let at = (deadline != u64::MAX).then(|| self.clock.instant_of(deadline));
+            // Never sleep unboundedly: a stop request from another thread may not kick us.
+            let cap = std::time::Instant::now() + std::time::Duration::from_millis(50);
+            self.signals.sleep_until(Some(at.map_or(cap, |a| a.min(cap))));
+        }
+    }
+
+    /// Runs until the machine stops or a semihosting call needs the host.
+    pub fn run(&mut self) -> Exit {
+        loop {
+            if self.irq_check || self.signals.attention.load(Ordering::Relaxed) {
+                self.signals.attention.store(false, Ordering::Relaxed);
+                self.irq_check = false;
+                if self.control.stop_requested() {
+                    return Exit::Stopped;
+                }
+                self.check_interrupts();
+            }
+            self.timer_countdown -= 1;
+            if self.timer_countdown == 0 {
+                self.timer_countdown = BLOCKS_PER_TIMER_CHECK;
+                self.irq_check = true;
+                continue;
+            }
+            if let Some(exit) = self.run_block() {
+                return exit;
+            }
+        }
+    }
+
+    pub(crate) fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.control.stop_requested()
+    }
+
+}

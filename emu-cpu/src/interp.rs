@@ -1,0 +1,843 @@
+//! The interpreter: the definition of the ISA for rvx (decision 1).
+//!
+//! Guest code is decoded once into blocks of [`Insn`]s (a block ends at a control transfer,
+//! a system instruction, a CSR access, the end of its guest page, or [`MAX_BLOCK_INSNS`]),
+//! cached by guest physical address, and found again through a small direct-mapped jump
+//! cache keyed by virtual pc and privilege. Executing a block is a `match` per instruction.
+//! Pages that hold decoded code are marked; a store to one drops its blocks.
+
+use crate::decode::{decode, disasm, Insn, Op};
+use crate::fp::{self, Fmt, IntKind, Rm, Sgnj};
+use crate::hart::{Exit, Hart};
+use crate::mem::access_fault;
+use crate::trap::{Cause, Exception};
+use emu_mmu::{Access, GuestRam, Priv, PAGE_MASK, PAGE_SIZE};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub const MAX_BLOCK_INSNS: usize = 64;
+const JCACHE_BITS: u32 = 12;
+const JCACHE_SIZE: usize = 1 << JCACHE_BITS;
+
+/// A decoded block: position independent (branch targets are pc-relative).
+#[derive(Debug)]
+pub struct Block {
+    pub insns: Box<[Insn]>,
+    /// Cleared when the block's page is written or the cache is flushed.
+    valid: AtomicBool,
+}
+
+#[derive(Clone, Default)]
+struct JEntry {
+    pc: u64,
+    priv_: u8,
+    block: Option<Arc<Block>>,
+}
+
+/// The per-hart cache of decoded blocks.
+pub struct BlockCache {
+    map: HashMap<u64, Arc<Block>>,
+    /// Block start addresses per physical page, to drop them when the page is written.
+    by_page: HashMap<u64, Vec<u64>>,
+    /// One bit per RAM page: the page holds decoded code.
+    code_pages: Vec<u64>,
+    ram_base: u64,
+    jcache: Box<[JEntry]>,
+}
+
+impl BlockCache {
+    pub fn new(ram: &GuestRam) -> BlockCache {
+        let pages = (ram.size() / PAGE_SIZE) as usize;
+        BlockCache {
+            map: HashMap::new(),
+            by_page: HashMap::new(),
+            code_pages: vec![0; pages.div_ceil(64)],
+            ram_base: ram.base(),
+            jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
+        }
+    }
+
+    fn page_bit(&self, ppage: u64) -> Option<(usize, u64)> {
+        let n = ppage.checked_sub(self.ram_base)? / PAGE_SIZE;
+        let i = (n / 64) as usize;
+        (i < self.code_pages.len()).then_some((i, 1u64 << (n % 64)))
+    }
+
+    pub fn is_code_page(&self, ppage: u64) -> bool {
+        self.page_bit(ppage).is_some_and(|(i, b)| self.code_pages[i] & b != 0)
+    }
+
+    pub fn flush_jump_cache(&mut self) {
+        for e in self.jcache.iter_mut() {
+            e.pc = u64::MAX;
+            e.block = None;
+        }
+    }
+
+    /// Drops every block (fence.i, reset).
+    pub fn flush(&mut self) {
+        for b in self.map.values() {
+            b.valid.store(false, Ordering::Relaxed);
+        }
+        self.map.clear();
+        self.by_page.clear();
+        self.code_pages.fill(0);
+        self.flush_jump_cache();
+    }
+
+    /// Drops the blocks of one physical page (it was written).
+    pub fn invalidate_page(&mut self, ppage: u64) {
+        if let Some(starts) = self.by_page.remove(&ppage) {
+            for s in starts {
+                if let Some(b) = self.map.remove(&s) {
+                    b.valid.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+        if let Some((i, b)) = self.page_bit(ppage) {
+            self.code_pages[i] &= !b;
+        }
+    }
+
+    /// Records a new block; returns true if its page was not yet a code page.
+    fn insert(&mut self, paddr: u64, block: Arc<Block>) -> bool {
+        let ppage = paddr & PAGE_MASK;
+        self.map.insert(paddr, block);
+        self.by_page.entry(ppage).or_default().push(paddr);
+        match self.page_bit(ppage) {
+            Some((i, b)) if self.code_pages[i] & b == 0 => {
+                self.code_pages[i] |= b;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether decoding stops after this instruction.
+fn ends_block(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Illegal | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Ecall | Ebreak | Mret
+            | Sret | Wfi | SfenceVma | FenceI | Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi
+            | Csrrci
+    )
+}
+
+#[inline(always)]
+fn sext32(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+fn clmul(a: u64, b: u64) -> u64 {
+    (0..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a << i))
+}
+
+fn clmulh(a: u64, b: u64) -> u64 {
+    (1..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a >> (64 - i)))
+}
+
+fn clmulr(a: u64, b: u64) -> u64 {
+    (0..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a >> (63 - i)))
+}
+
+fn orc_b(a: u64) -> u64 {
+    (0..8).fold(0, |r, i| if (a >> (8 * i)) & 0xff != 0 { r | 0xff << (8 * i) } else { r })
+}
+
+/// Format of a floating-point op, by the spec's fmt field.
+fn fmt_of(op: Op) -> Fmt {
+    use Op::*;
+    match op {
+        FmaddH | FmsubH | FnmsubH | FnmaddH | FaddH | FsubH | FmulH | FdivH | FsqrtH | FsgnjH
+        | FsgnjnH | FsgnjxH | FminH | FmaxH | FcvtWH | FcvtWuH | FcvtLH | FcvtLuH | FmvXH
+        | FeqH | FltH | FleH | FclassH | FcvtHW | FcvtHWu | FcvtHL | FcvtHLu | FmvHX => Fmt::H,
+        FmaddD | FmsubD | FnmsubD | FnmaddD | FaddD | FsubD | FmulD | FdivD | FsqrtD | FsgnjD
+        | FsgnjnD | FsgnjxD | FminD | FmaxD | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD | FmvXD
+        | FeqD | FltD | FleD | FclassD | FcvtDW | FcvtDWu | FcvtDL | FcvtDLu | FmvDX => Fmt::D,
+        _ => Fmt::S,
+    }
+}
+
+impl Hart {
+    /// Finds (or decodes) the block at the current pc and runs it.
+    pub(crate) fn run_block(&mut self) -> Option<Exit> {
+        let pc = self.state.pc;
+        let slot = ((pc >> 1) as usize) & (JCACHE_SIZE - 1);
+        let p = self.priv_ as u8;
+        let e = &self.blocks.jcache[slot];
+        let block = match &e.block {
+            Some(b) if e.pc == pc && e.priv_ == p && b.valid.load(Ordering::Relaxed) => b.clone(),
+            _ => match self.find_block(pc) {
+                Ok(Some(b)) => {
+                    self.blocks.jcache[slot] = JEntry { pc, priv_: p, block: Some(b.clone()) };
+                    b
+                }
+                Ok(None) => return self.run_uncached(pc),
+                Err(e) => {
+                    self.raise(e, pc);
+                    return None;
+                }
+            },
+        };
+        if self.trace.exec || self.trace.cpu {
+            self.exec_block::<true>(&block.insns)
+        } else {
+            self.exec_block::<false>(&block.insns)
+        }
+    }
+
+    /// Translates `pc` and returns its cached block, decoding it if needed. Ok(None) when
+    /// the code is not in RAM or its first instruction straddles a page (run uncached).
+    fn find_block(&mut self, pc: u64) -> Result<Option<Arc<Block>>, Exception> {
+        let paddr = self.fetch_paddr(pc)?;
+        if let Some(b) = self.blocks.map.get(&paddr) {
+            return Ok(Some(b.clone()));
+        }
+        if !self.ram.contains(paddr & PAGE_MASK, PAGE_SIZE) {
+            return Ok(None);
+        }
+        let mut insns = Vec::new();
+        let mut off = paddr;
+        let page_end = (paddr & PAGE_MASK) + PAGE_SIZE;
+        while off < page_end && insns.len() < MAX_BLOCK_INSNS {
+            let lo = self.ram.read(off, 2).unwrap_or(0) as u32;
+            let bits = if lo & 3 == 3 {
+                if off + 2 >= page_end {
+                    break; // straddles the page: left to the next block
+                }
+                lo | (self.ram.read(off + 2, 2).unwrap_or(0) as u32) << 16
+            } else {
+                lo
+            };
+            let insn = decode(bits);
+            off += insn.len as u64;
+            insns.push(insn);
+            if ends_block(insn.op) {
+                break;
+            }
+        }
+        if insns.is_empty() {
+            return Ok(None);
+        }
+        if self.trace.in_asm {
+            let mut text = String::new();
+            let mut a = pc;
+            for i in &insns {
+                text.push_str(&format!("\n  {a:#018x}: {}", disasm(i, a)));
+                a = a.wrapping_add(i.len as u64);
+            }
+            tracing::trace!(target: "in_asm", hart = self.hartid, "block {pc:#x} (phys {paddr:#x}):{text}");
+        }
+        let block = Arc::new(Block { insns: insns.into_boxed_slice(), valid: AtomicBool::new(true) });
+        if self.blocks.insert(paddr, block.clone()) {
+            // The page just became a code page: stores through cached translations must
+            // now take the slow path.
+            if let Some(host) = self.ram.contains(paddr, 1).then(|| self.ram.host_addr(paddr & PAGE_MASK)) {
+                self.tlb.clear_write_for_host_page(host);
+            }
+        }
+        Ok(Some(block))
+    }
+
+    /// Executes one instruction fetched outside RAM or straddling a page, without caching.
+    fn run_uncached(&mut self, pc: u64) -> Option<Exit> {
+        let fetch = |h: &mut Hart| -> Result<Insn, Exception> {
+            let p0 = h.fetch_paddr(pc)?;
+            let lo = h.fetch_parcel(p0, pc)? as u32;
+            if lo & 3 != 3 {
+                return Ok(decode(lo));
+            }
+            let pc2 = pc.wrapping_add(2);
+            let p1 = h.fetch_paddr(pc2)?;
+            let hi = h.fetch_parcel(p1, pc2)? as u32;
+            Ok(decode(lo | hi << 16))
+        };
+        match fetch(self) {
+            Ok(insn) => self.exec_block::<false>(std::slice::from_ref(&insn)),
+            Err(e) => {
+                self.raise(e, pc);
+                None
+            }
+        }
+    }
+
+    fn exec_block<const TRACE: bool>(&mut self, insns: &[Insn]) -> Option<Exit> {
+        let mut pc = self.state.pc;
+        self.code_dirty = false;
+        for insn in insns {
+            if TRACE {
+                self.trace_insn(insn, pc);
+            }
+            match self.exec(insn, pc) {
+                Ok(next) => {
+                    self.state.x[0] = 0;
+                    self.state.instret = self.state.instret.wrapping_add(1);
+                    pc = next;
+                    if self.code_dirty {
+                        break;
+                    }
+                }
+                Err(Stop::Trap(e)) => {
+                    self.state.x[0] = 0;
+                    self.raise(e, pc);
+                    return None;
+                }
+                Err(Stop::Exit(exit)) => {
+                    self.state.pc = pc.wrapping_add(insn.len as u64);
+                    return Some(exit);
+                }
+            }
+        }
+        self.state.pc = pc;
+        None
+    }
+
+    fn trace_insn(&self, insn: &Insn, pc: u64) {
+        if self.trace.exec {
+            tracing::trace!(target: "exec", hart = self.hartid, priv_ = ?self.priv_,
+                "{pc:#018x}: {:08x} {}", insn.raw, disasm(insn, pc));
+        }
+        if self.trace.cpu {
+            let regs: Vec<String> =
+                (0..32).map(|i| format!("x{i}={:#x}", self.state.x[i])).collect();
+            tracing::trace!(target: "cpu", hart = self.hartid, pc = format_args!("{pc:#x}"), "{}", regs.join(" "));
+        }
+    }
+
+    #[inline(always)]
+    fn x(&self, r: u8) -> u64 {
+        self.state.x[r as usize]
+    }
+
+    #[inline(always)]
+    fn set_x(&mut self, r: u8, v: u64) {
+        self.state.x[r as usize] = v;
+    }
+
+    fn fp_check(&self, insn: &Insn) -> Result<(), Exception> {
+        if self.csr.mstatus & crate::csr::mstatus::FS == 0 {
+            return Err(Exception::illegal(insn.raw));
+        }
+        Ok(())
+    }
+
+    /// The rounding mode of an FP instruction: static, or frm when dynamic; reserved
+    /// values are illegal instructions.
+    fn fp_rm(&self, insn: &Insn) -> Result<Rm, Exception> {
+        self.fp_check(insn)?;
+        let bits = if insn.rm == 7 { self.csr.frm } else { insn.rm };
+        Rm::from_bits(bits).ok_or(Exception::illegal(insn.raw))
+    }
+
+    fn set_f(&mut self, r: u8, out: fp::FpOut) {
+        self.state.f[r as usize] = out.value;
+        self.csr.fflags |= out.flags;
+        self.set_fs_dirty();
+    }
+
+    fn set_x_fp(&mut self, r: u8, out: fp::FpOut) {
+        self.set_x(r, out.value);
+        if out.flags != 0 {
+            self.csr.fflags |= out.flags;
+            self.set_fs_dirty();
+        }
+    }
+
+    fn cbo_allowed(&self, mask: u64) -> bool {
+        use crate::csr::envcfg;
+        let m = self.csr.menvcfg & mask != 0;
+        let s = self.csr.senvcfg & mask != 0;
+        let _ = envcfg::CBZE;
+        match self.priv_ {
+            Priv::M => true,
+            Priv::S => m,
+            Priv::U => m && s,
+        }
+    }
+
+    /// Executes one instruction at `pc`; returns the next pc.
+    #[inline(always)]
+    fn exec(&mut self, i: &Insn, pc: u64) -> Result<u64, Stop> {
+        use Op::*;
+        let next = pc.wrapping_add(i.len as u64);
+        let a = self.x(i.rs1);
+        let b = self.x(i.rs2);
+        let imm = i.imm as u64;
+        let v = match i.op {
+            Lui => imm,
+            Auipc => pc.wrapping_add(imm),
+            Jal => {
+                self.set_x(i.rd, next);
+                return Ok(pc.wrapping_add(imm));
+            }
+            Jalr => {
+                let t = a.wrapping_add(imm) & !1;
+                self.set_x(i.rd, next);
+                return Ok(t);
+            }
+            Beq | Bne | Blt | Bge | Bltu | Bgeu => {
+                let taken = match i.op {
+                    Beq => a == b,
+                    Bne => a != b,
+                    Blt => (a as i64) < (b as i64),
+                    Bge => (a as i64) >= (b as i64),
+                    Bltu => a < b,
+                    _ => a >= b,
+                };
+                return Ok(if taken { pc.wrapping_add(imm) } else { next });
+            }
+            Lb => self.load::<1>(a.wrapping_add(imm))? as i8 as u64,
+            Lh => self.load::<2>(a.wrapping_add(imm))? as i16 as u64,
+            Lw => self.load::<4>(a.wrapping_add(imm))? as i32 as u64,
+            Ld => self.load::<8>(a.wrapping_add(imm))?,
+            Lbu => self.load::<1>(a.wrapping_add(imm))?,
+            Lhu => self.load::<2>(a.wrapping_add(imm))?,
+            Lwu => self.load::<4>(a.wrapping_add(imm))?,
+            Sb => return self.store::<1>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
+            Sh => return self.store::<2>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
+            Sw => return self.store::<4>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
+            Sd => return self.store::<8>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
+            Addi => a.wrapping_add(imm),
+            Slti => ((a as i64) < (imm as i64)) as u64,
+            Sltiu => (a < imm) as u64,
+            Xori => a ^ imm,
+            Ori => a | imm,
+            Andi => a & imm,
+            Slli => a << (imm & 63),
+            Srli => a >> (imm & 63),
+            Srai => ((a as i64) >> (imm & 63)) as u64,
+            Add => a.wrapping_add(b),
+            Sub => a.wrapping_sub(b),
+            Sll => a << (b & 63),
+            Slt => ((a as i64) < (b as i64)) as u64,
+            Sltu => (a < b) as u64,
+            Xor => a ^ b,
+            Srl => a >> (b & 63),
+            Sra => ((a as i64) >> (b & 63)) as u64,
+            Or => a | b,
+            And => a & b,
+            Addiw => sext32(a.wrapping_add(imm)),
+            Slliw => sext32(a << (imm & 31)),
+            Srliw => sext32((a as u32 >> (imm & 31)) as u64),
+            Sraiw => ((a as i32) >> (imm & 31)) as i64 as u64,
+            Addw => sext32(a.wrapping_add(b)),
+            Subw => sext32(a.wrapping_sub(b)),
+            Sllw => sext32(a << (b & 31)),
+            Srlw => sext32((a as u32 >> (b & 31)) as u64),
+            Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
+            Fence => {
+                std::sync::atomic::fence(Ordering::SeqCst);
+                return Ok(next);
+            }
+            FenceI => {
+                self.blocks.flush();
+                return Ok(next);
+            }
+            Ecall => {
+                let cause = match self.priv_ {
+                    Priv::U => Cause::EcallFromU,
+                    Priv::S => Cause::EcallFromS,
+                    Priv::M => Cause::EcallFromM,
+                };
+                return Err(Stop::Trap(Exception::new(cause, 0)));
+            }
+            Ebreak => {
+                if self.semihosting && i.len == 4 && self.is_semihosting_call(pc) {
+                    return Err(Stop::Exit(Exit::Semihosting));
+                }
+                return Err(Stop::Trap(Exception::new(Cause::Breakpoint, pc)));
+            }
+            Mret => {
+                if self.priv_ != Priv::M {
+                    return Err(Stop::Trap(Exception::illegal(i.raw)));
+                }
+                return Ok(self.mret());
+            }
+            Sret => {
+                let tsr = self.csr.mstatus & crate::csr::mstatus::TSR != 0;
+                if self.priv_ == Priv::U || (self.priv_ == Priv::S && tsr) {
+                    return Err(Stop::Trap(Exception::illegal(i.raw)));
+                }
+                return Ok(self.sret());
+            }
+            Wfi => {
+                let tw = self.csr.mstatus & crate::csr::mstatus::TW != 0;
+                if self.priv_ == Priv::U || (self.priv_ == Priv::S && tw) {
+                    return Err(Stop::Trap(Exception::illegal(i.raw)));
+                }
+                self.wait_for_interrupt();
+                self.irq_check = true;
+                return Ok(next);
+            }
+            SfenceVma => {
+                let tvm = self.csr.mstatus & crate::csr::mstatus::TVM != 0;
+                if self.priv_ == Priv::U || (self.priv_ == Priv::S && tvm) {
+                    return Err(Stop::Trap(Exception::illegal(i.raw)));
+                }
+                if i.rs1 == 0 {
+                    self.tlb.flush_all();
+                } else {
+                    self.tlb.flush_page(a);
+                }
+                self.blocks.flush_jump_cache();
+                return Ok(next);
+            }
+            Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi | Csrrci => {
+                self.exec_csr(i)?;
+                return Ok(next);
+            }
+            Mul => a.wrapping_mul(b),
+            Mulh => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+            Mulhsu => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
+            Mulhu => ((a as u128 * b as u128) >> 64) as u64,
+            Div => {
+                if b == 0 {
+                    u64::MAX
+                } else {
+                    (a as i64).wrapping_div(b as i64) as u64
+                }
+            }
+            Divu => a.checked_div(b).unwrap_or(u64::MAX),
+            Rem => {
+                if b == 0 {
+                    a
+                } else {
+                    (a as i64).wrapping_rem(b as i64) as u64
+                }
+            }
+            Remu => a.checked_rem(b).unwrap_or(a),
+            Mulw => sext32(a.wrapping_mul(b)),
+            Divw => {
+                let (x, y) = (a as i32, b as i32);
+                if y == 0 {
+                    u64::MAX
+                } else {
+                    x.wrapping_div(y) as i64 as u64
+                }
+            }
+            Divuw => {
+                let (x, y) = (a as u32, b as u32);
+                sext32(x.checked_div(y).unwrap_or(u32::MAX) as u64)
+            }
+            Remw => {
+                let (x, y) = (a as i32, b as i32);
+                if y == 0 {
+                    x as i64 as u64
+                } else {
+                    x.wrapping_rem(y) as i64 as u64
+                }
+            }
+            Remuw => {
+                let (x, y) = (a as u32, b as u32);
+                sext32(x.checked_rem(y).unwrap_or(x) as u64)
+            }
+            LrW | LrD | ScW | ScD | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW
+            | AmomaxW | AmominuW | AmomaxuW | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD
+            | AmominD | AmomaxD | AmominuD | AmomaxuD => self.exec_atomic(i, a, b)?,
+            // Zba
+            AddUw => b.wrapping_add(a & 0xffff_ffff),
+            Sh1add => b.wrapping_add(a << 1),
+            Sh2add => b.wrapping_add(a << 2),
+            Sh3add => b.wrapping_add(a << 3),
+            Sh1addUw => b.wrapping_add((a & 0xffff_ffff) << 1),
+            Sh2addUw => b.wrapping_add((a & 0xffff_ffff) << 2),
+            Sh3addUw => b.wrapping_add((a & 0xffff_ffff) << 3),
+            SlliUw => (a & 0xffff_ffff) << (imm & 63),
+            // Zbb
+            Andn => a & !b,
+            Orn => a | !b,
+            Xnor => !(a ^ b),
+            Clz => a.leading_zeros() as u64,
+            Clzw => (a as u32).leading_zeros() as u64,
+            Ctz => a.trailing_zeros() as u64,
+            Ctzw => (a as u32).trailing_zeros() as u64,
+            Cpop => a.count_ones() as u64,
+            Cpopw => (a as u32).count_ones() as u64,
+            Max => (a as i64).max(b as i64) as u64,
+            Maxu => a.max(b),
+            Min => (a as i64).min(b as i64) as u64,
+            Minu => a.min(b),
+            SextB => a as i8 as u64,
+            SextH => a as i16 as u64,
+            ZextH => a & 0xffff,
+            Rol => a.rotate_left((b & 63) as u32),
+            Rolw => sext32((a as u32).rotate_left((b & 31) as u32) as u64),
+            Ror => a.rotate_right((b & 63) as u32),
+            Rori => a.rotate_right((imm & 63) as u32),
+            Roriw => sext32((a as u32).rotate_right((imm & 31) as u32) as u64),
+            Rorw => sext32((a as u32).rotate_right((b & 31) as u32) as u64),
+            OrcB => orc_b(a),
+            Rev8 => a.swap_bytes(),
+            // Zbs
+            Bclr => a & !(1 << (b & 63)),
+            Bclri => a & !(1 << (imm & 63)),
+            Bext => (a >> (b & 63)) & 1,
+            Bexti => (a >> (imm & 63)) & 1,
+            Binv => a ^ (1 << (b & 63)),
+            Binvi => a ^ (1 << (imm & 63)),
+            Bset => a | (1 << (b & 63)),
+            Bseti => a | (1 << (imm & 63)),
+            // Zbc
+            Clmul => clmul(a, b),
+            Clmulh => clmulh(a, b),
+            Clmulr => clmulr(a, b),
+            // Zicond
+            CzeroEqz => if b == 0 { 0 } else { a },
+            CzeroNez => if b != 0 { 0 } else { a },
+            CboClean | CboFlush | CboInval | CboZero => {
+                self.exec_cbo(i, a)?;
+                return Ok(next);
+            }
+            Illegal => return Err(Stop::Trap(Exception::illegal(i.raw))),
+            _ => {
+                self.exec_fp(i, a)?;
+                return Ok(next);
+            }
+        };
+        self.set_x(i.rd, v);
+        Ok(next)
+    }
+
+    fn exec_csr(&mut self, i: &Insn) -> Result<(), Exception> {
+        use Op::*;
+        let csr = i.imm as u16 & 0xfff;
+        let src = match i.op {
+            Csrrwi | Csrrsi | Csrrci => i.rs1 as u64,
+            _ => self.x(i.rs1),
+        };
+        let (write, old) = match i.op {
+            Csrrw | Csrrwi => {
+                let old = if i.rd != 0 { self.csr_read(csr, i.raw)? } else { 0 };
+                (Some(src), old)
+            }
+            _ => {
+                let old = self.csr_read(csr, i.raw)?;
+                let new = if matches!(i.op, Csrrs | Csrrsi) { old | src } else { old & !src };
+                ((i.rs1 != 0).then_some(new), old)
+            }
+        };
+        if let Some(v) = write {
+            self.csr_write(csr, v, i.raw)?;
+        }
+        self.set_x(i.rd, old);
+        Ok(())
+    }
+
+    fn exec_atomic(&mut self, i: &Insn, a: u64, b: u64) -> Result<u64, Exception> {
+        use Op::*;
+        let word = matches!(
+            i.op,
+            LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW
+                | AmominuW | AmomaxuW
+        );
+        let size = if word { 4 } else { 8 };
+        match i.op {
+            LrW | LrD => {
+                let host = self.atomic_host(a, size, Access::Read)?;
+                // SAFETY: atomic_host returns an aligned address inside guest RAM.
+                let v = unsafe {
+                    if word {
+                        AtomicU32::from_ptr(host as *mut u32).load(Ordering::SeqCst) as i32 as i64 as u64
+                    } else {
+                        AtomicU64::from_ptr(host as *mut u64).load(Ordering::SeqCst)
+                    }
+                };
+                self.reservation = Some(host as u64);
+                self.reserved_value = v;
+                return Ok(v);
+            }
+            ScW | ScD => {
+                let host = self.atomic_host(a, size, Access::Write)?;
+                let ok = self.reservation.take() == Some(host as u64) && {
+                    let expect = self.reserved_value;
+                    // SAFETY: aligned address inside guest RAM (atomic_host).
+                    unsafe {
+                        if word {
+                            AtomicU32::from_ptr(host as *mut u32)
+                                .compare_exchange(expect as u32, b as u32, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok()
+                        } else {
+                            AtomicU64::from_ptr(host as *mut u64)
+                                .compare_exchange(expect, b, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok()
+                        }
+                    }
+                };
+                return Ok(!ok as u64);
+            }
+            _ => {}
+        }
+        let host = self.atomic_host(a, size, Access::Write)?;
+        let o = Ordering::SeqCst;
+        // SAFETY: atomic_host returns a naturally aligned address inside guest RAM.
+        let old = unsafe {
+            if word {
+                let u = AtomicU32::from_ptr(host as *mut u32);
+                let s = AtomicI32::from_ptr(host as *mut i32);
+                let b32 = b as u32;
+                (match i.op {
+                    AmoswapW => u.swap(b32, o),
+                    AmoaddW => u.fetch_add(b32, o),
+                    AmoxorW => u.fetch_xor(b32, o),
+                    AmoandW => u.fetch_and(b32, o),
+                    AmoorW => u.fetch_or(b32, o),
+                    AmominW => s.fetch_min(b32 as i32, o) as u32,
+                    AmomaxW => s.fetch_max(b32 as i32, o) as u32,
+                    AmominuW => u.fetch_min(b32, o),
+                    _ => u.fetch_max(b32, o),
+                }) as i32 as i64 as u64
+            } else {
+                let u = AtomicU64::from_ptr(host as *mut u64);
+                let s = AtomicI64::from_ptr(host as *mut i64);
+                match i.op {
+                    AmoswapD => u.swap(b, o),
+                    AmoaddD => u.fetch_add(b, o),
+                    AmoxorD => u.fetch_xor(b, o),
+                    AmoandD => u.fetch_and(b, o),
+                    AmoorD => u.fetch_or(b, o),
+                    AmominD => s.fetch_min(b as i64, o) as u64,
+                    AmomaxD => s.fetch_max(b as i64, o) as u64,
+                    AmominuD => u.fetch_min(b, o),
+                    _ => u.fetch_max(b, o),
+                }
+            }
+        };
+        Ok(old)
+    }
+
+    /// Zicbom/Zicboz (cache-block size 64 bytes). Permission from menvcfg/senvcfg
+    /// (privileged spec 3.1.18, 4.1.8); the access checks use store faults.
+    fn exec_cbo(&mut self, i: &Insn, a: u64) -> Result<(), Exception> {
+        use crate::csr::envcfg;
+        let base = a & !63;
+        match i.op {
+            Op::CboZero => {
+                if !self.cbo_allowed(envcfg::CBZE) {
+                    return Err(Exception::illegal(i.raw));
+                }
+                for k in 0..8 {
+                    self.store::<8>(base + 8 * k, 0)?;
+                }
+            }
+            op => {
+                let mask = if op == Op::CboInval { envcfg::CBIE } else { envcfg::CBCFE };
+                if !self.cbo_allowed(mask) {
+                    return Err(Exception::illegal(i.raw));
+                }
+                // Caches are not modelled: only the permission check remains.
+                if let Err(e) = self.load_slow(a, 1, self.data_idx) {
+                    let cause = match e.cause {
+                        Cause::LoadPageFault => Cause::StorePageFault,
+                        Cause::LoadAccessFault => Cause::StoreAccessFault,
+                        c => c,
+                    };
+                    return Err(Exception::new(cause, e.tval));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn exec_fp(&mut self, i: &Insn, a: u64) -> Result<(), Exception> {
+        use Op::*;
+        self.fp_check(i)?;
+        let fmt = fmt_of(i.op);
+        let f1 = self.state.f[i.rs1 as usize];
+        let f2 = self.state.f[i.rs2 as usize];
+        let f3 = self.state.f[i.rs3 as usize];
+        match i.op {
+            Flw | Flh | Fld => {
+                let addr = a.wrapping_add(i.imm as u64);
+                let v = match i.op {
+                    Flh => fp::nan_box(Fmt::H, self.load::<2>(addr)?),
+                    Flw => fp::nan_box(Fmt::S, self.load::<4>(addr)?),
+                    _ => self.load::<8>(addr)?,
+                };
+                self.state.f[i.rd as usize] = v;
+                self.set_fs_dirty();
+            }
+            Fsw | Fsh | Fsd => {
+                let addr = a.wrapping_add(i.imm as u64);
+                match i.op {
+                    Fsh => self.store::<2>(addr, f2)?,
+                    Fsw => self.store::<4>(addr, f2)?,
+                    _ => self.store::<8>(addr, f2)?,
+                }
+            }
+            FmaddS | FmaddD | FmaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, false)) }
+            FmsubS | FmsubD | FmsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, true)) }
+            FnmsubS | FnmsubD | FnmsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, false)) }
+            FnmaddS | FnmaddD | FnmaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, true)) }
+            FaddS | FaddD | FaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::add(fmt, f1, f2, rm)) }
+            FsubS | FsubD | FsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::sub(fmt, f1, f2, rm)) }
+            FmulS | FmulD | FmulH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::mul(fmt, f1, f2, rm)) }
+            FdivS | FdivD | FdivH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::div(fmt, f1, f2, rm)) }
+            FsqrtS | FsqrtD | FsqrtH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::sqrt(fmt, f1, rm)) }
+            FsgnjS | FsgnjD | FsgnjH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::J), flags: 0 }),
+            FsgnjnS | FsgnjnD | FsgnjnH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::N), flags: 0 }),
+            FsgnjxS | FsgnjxD | FsgnjxH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::X), flags: 0 }),
+            FminS | FminD | FminH => self.set_f(i.rd, fp::min(fmt, f1, f2)),
+            FmaxS | FmaxD | FmaxH => self.set_f(i.rd, fp::max(fmt, f1, f2)),
+            FcvtSD | FcvtSH => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtSD { Fmt::D } else { Fmt::H }; self.set_f(i.rd, fp::convert(Fmt::S, from, f1, rm)) }
+            FcvtDS | FcvtDH => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtDS { Fmt::S } else { Fmt::H }; self.set_f(i.rd, fp::convert(Fmt::D, from, f1, rm)) }
+            FcvtHS | FcvtHD => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtHS { Fmt::S } else { Fmt::D }; self.set_f(i.rd, fp::convert(Fmt::H, from, f1, rm)) }
+            FcvtWS | FcvtWD | FcvtWH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::W, rm)) }
+            FcvtWuS | FcvtWuD | FcvtWuH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Wu, rm)) }
+            FcvtLS | FcvtLD | FcvtLH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::L, rm)) }
+            FcvtLuS | FcvtLuD | FcvtLuH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Lu, rm)) }
+            FcvtSW | FcvtDW | FcvtHW => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::W, rm)) }
+            FcvtSWu | FcvtDWu | FcvtHWu => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Wu, rm)) }
+            FcvtSL | FcvtDL | FcvtHL => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::L, rm)) }
+            FcvtSLu | FcvtDLu | FcvtHLu => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Lu, rm)) }
+            FmvXW | FmvXD | FmvXH => self.set_x(i.rd, fp::mv_to_x(fmt, f1)),
+            FmvWX | FmvDX | FmvHX => self.set_f(i.rd, fp::FpOut { value: fp::mv_from_x(fmt, a), flags: 0 }),
+            FeqS | FeqD | FeqH => self.set_x_fp(i.rd, fp::eq(fmt, f1, f2)),
+            FltS | FltD | FltH => self.set_x_fp(i.rd, fp::lt(fmt, f1, f2)),
+            FleS | FleD | FleH => self.set_x_fp(i.rd, fp::le(fmt, f1, f2)),
+            FclassS | FclassD | FclassH => self.set_x(i.rd, fp::classify(fmt, f1)),
+            _ => return Err(Exception::illegal(i.raw)),
+        }
+        Ok(())
+    }
+
+    /// True if the ebreak at `pc` sits between `slli x0,x0,0x1f` and `srai x0,x0,7`
+    /// (the RISC-V semihosting sequence).
+    fn is_semihosting_call(&mut self, pc: u64) -> bool {
+        let word = |h: &mut Hart, at: u64| -> Option<u32> {
+            let p = h.fetch_paddr(at).ok()?;
+            h.bus().read(p, 4).ok().map(|v| v as u32)
+        };
+        (pc & PAGE_MASK) == (pc.wrapping_sub(4) & PAGE_MASK)
+            && word(self, pc.wrapping_sub(4)) == Some(0x01f0_1013)
+            && word(self, pc.wrapping_add(4)) == Some(0x4070_5013)
+    }
+}
+
+/// Destination format of an integer-to-FP conversion.
+fn fmt_of_dest(op: Op) -> Fmt {
+    use Op::*;
+    match op {
+        FcvtDW | FcvtDWu | FcvtDL | FcvtDLu => Fmt::D,
+        FcvtHW | FcvtHWu | FcvtHL | FcvtHLu => Fmt::H,
+        _ => Fmt::S,
+    }
+}
+
+/// Why an instruction did not simply continue.
+pub(crate) enum Stop {
+    Trap(Exception),
+    Exit(Exit),
+}
+
+impl From<Exception> for Stop {
+    fn from(e: Exception) -> Stop {
+        Stop::Trap(e)
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: fn(Access, u64) -> Exception) {}
+const _: fn(Access, u64) -> Exception = access_fault;
