@@ -49,7 +49,12 @@ pub struct RunArgs {
     pub accel: String,
 
     /// The board: only `virt`.
-    #[arg(short = 'M', long = "machine", value_name = "virt", default_value = "virt")]
+    #[arg(
+        short = 'M',
+        long = "machine",
+        value_name = "virt",
+        default_value = "virt"
+    )]
     pub machine: String,
 
     /// No window: the console is on stdio (always so in this version).
@@ -316,13 +321,45 @@ mod tests {
     fn qemu_single_dash_options_are_rewritten() {
         assert_eq!(
             rw(&[
-                "rvx", "run", "-machine", "virt", "-bios", "none", "-kernel", "k.elf", "-m",
-                "128M", "-nographic", "-smp", "1", "-M", "virt", "-d", "in_asm,int", "-D",
+                "rvx",
+                "run",
+                "-machine",
+                "virt",
+                "-bios",
+                "none",
+                "-kernel",
+                "k.elf",
+                "-m",
+                "128M",
+                "-nographic",
+                "-smp",
+                "1",
+                "-M",
+                "virt",
+                "-d",
+                "in_asm,int",
+                "-D",
                 "t.log"
             ]),
             [
-                "rvx", "run", "--machine", "virt", "--bios", "none", "--kernel", "k.elf", "-m",
-                "128M", "--nographic", "--smp", "1", "-M", "virt", "-d", "in_asm,int", "-D",
+                "rvx",
+                "run",
+                "--machine",
+                "virt",
+                "--bios",
+                "none",
+                "--kernel",
+                "k.elf",
+                "-m",
+                "128M",
+                "--nographic",
+                "--smp",
+                "1",
+                "-M",
+                "virt",
+                "-d",
+                "in_asm,int",
+                "-D",
                 "t.log"
             ]
         );
@@ -344,7 +381,13 @@ mod tests {
             ["rvx", "run", "--", "-kernel"]
         );
         assert_eq!(
-            rw(&["rvx", "run", "-semihosting-config", "enable=on,arg=-kernel", "-semihosting"]),
+            rw(&[
+                "rvx",
+                "run",
+                "-semihosting-config",
+                "enable=on,arg=-kernel",
+                "-semihosting"
+            ]),
             [
                 "rvx",
                 "run",
@@ -365,7 +408,9 @@ mod tests {
         assert_eq!(parse_mem_size("64k"), Ok(64 << 10));
         assert_eq!(parse_mem_size("1T"), Ok(1 << 40));
         assert_eq!(parse_mem_size("size=1G"), Ok(1 << 30));
-        for bad in ["0", "0M", "2K", "6K", "2T", "1025G", "abc", "", "M", "12X", "-1", "1.5G"] {
+        for bad in [
+            "0", "0M", "2K", "6K", "2T", "1025G", "abc", "", "M", "12X", "-1", "1.5G",
+        ] {
             assert!(parse_mem_size(bad).is_err(), "{bad} should be refused");
         }
         assert!(parse_mem_size("99999999999999999999").is_err());
@@ -391,8 +436,18 @@ mod tests {
     fn clap_parses_the_rewritten_line() {
         let args = rewrite_qemu_args(
             [
-                "rvx", "run", "-machine", "virt", "-bios", "none", "-kernel", "k", "-m", "1G",
-                "-semihosting-config", "enable=on,arg=x",
+                "rvx",
+                "run",
+                "-machine",
+                "virt",
+                "-bios",
+                "none",
+                "-kernel",
+                "k",
+                "-m",
+                "1G",
+                "-semihosting-config",
+                "enable=on,arg=x",
             ]
             .map(OsString::from),
         );

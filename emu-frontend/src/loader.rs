@@ -16,11 +16,10 @@ const EM_RISCV: u16 = 243;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {}: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    // `err` is deliberately not a `#[source]`: the message already carries it, and anyhow
+    // would print it twice.
+    #[error("cannot read {}: {err}", .path.display())]
+    Read { path: PathBuf, err: std::io::Error },
     #[error("{}: truncated ELF file ({len} bytes, shorter than an ELF header)", .path.display())]
     TooShort { path: PathBuf, len: usize },
     #[error("{}: 32-bit ELF; rvx runs RV64 guests only", .path.display())]
@@ -92,9 +91,9 @@ pub struct Image {
 impl Image {
     /// Reads and checks `path` for a RAM of `[ram_base, ram_base + ram_size)`.
     pub fn open(path: &Path, ram_base: u64, ram_size: u64) -> Result<Image, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        let bytes = std::fs::read(path).map_err(|err| LoadError::Read {
             path: path.to_path_buf(),
-            source,
+            err,
         })?;
         Image::parse(path, &bytes, ram_base, ram_size)
     }
@@ -338,7 +337,10 @@ pub(crate) mod tests {
     #[test]
     fn bad_elves_are_refused_with_reasons() {
         let good = tiny_elf(RAM_BASE, &[0; 8], 8);
-        assert!(matches!(parse(&good[..10]), Err(LoadError::TooShort { .. })));
+        assert!(matches!(
+            parse(&good[..10]),
+            Err(LoadError::TooShort { .. })
+        ));
         assert!(matches!(
             parse(&good[..good.len() - 4]),
             Err(LoadError::SegmentPastFile { index: 0, .. })
@@ -356,12 +358,12 @@ pub(crate) mod tests {
         let low = tiny_elf(0x10000, &[0; 8], 8);
         let err = parse(&low).unwrap_err();
         assert!(matches!(err, LoadError::OutsideRam { start: 0x10000, .. }));
-        assert!(
-            err.to_string().contains("0x80000000..0x80100000"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("0x80000000..0x80100000"), "{err}");
         let over_end = tiny_elf(RAM_BASE + RAM_SIZE - 4, &[0; 8], 8);
-        assert!(matches!(parse(&over_end), Err(LoadError::OutsideRam { .. })));
+        assert!(matches!(
+            parse(&over_end),
+            Err(LoadError::OutsideRam { .. })
+        ));
         let wrap = tiny_elf(u64::MAX - 3, &[0; 8], 8);
         assert!(matches!(parse(&wrap), Err(LoadError::OutsideRam { .. })));
         let filesz_big = tiny_elf(RAM_BASE, &[0; 8], 4);

@@ -1,27 +1,26 @@
 //! The virt board: RAM at 0x80000000, the devices on the bus, one hart.
 //!
 //! The memory map follows QEMU's `hw/riscv/virt.c` so software written for it runs
-//! unchanged. In this version the board has RAM, HTIF (when the program defines `tohost`)
-//! and hart 0; CLINT, UART and the rest are added in [`Machine::build`] as they land.
+//! unchanged. In this version the board has RAM, the CLINT, UART0 (output only), HTIF (when
+//! the program defines `tohost`, as on Spike) and hart 0; PLIC, virtio, RTC and the power
+//! device come later.
 
 use crate::cli::SemihostingConfig;
 use crate::loader::{Image, RAM_BASE};
 use crate::semihosting::{Console, HeapInfo, Semihosting};
 use crate::trace::TraceItems;
 use anyhow::Context;
+use emu_devices::clint::Clint;
 use emu_devices::htif::{Htif, HtifOutput, HTIF_SIZE};
+use emu_devices::uart::Uart16550;
 use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// QEMU virt memory map (hw/riscv/virt.c, `virt_memmap`).
 pub mod memmap {
-    /// CLINT (mtime, mtimecmp, msip).
-    pub const CLINT_BASE: u64 = 0x0200_0000;
-    pub const CLINT_SIZE: u64 = 0x1_0000;
-    /// UART0, a 16550.
-    pub const UART0_BASE: u64 = 0x1000_0000;
-    pub const UART0_SIZE: u64 = 0x100;
+    pub use emu_devices::clint::{CLINT_BASE, CLINT_SIZE};
+    pub use emu_devices::uart::{UART0_BASE, UART0_SIZE};
     pub const DRAM_BASE: u64 = super::RAM_BASE;
 }
 
@@ -74,11 +73,7 @@ impl Machine {
         // HTIF overlays the `tohost`/`fromhost` cells of a bare-metal program, as on Spike.
         let htif = match image.tohost {
             Some(tohost) => {
-                let htif = Arc::new(Htif::new(
-                    ram.clone(),
-                    control.clone(),
-                    HtifOutput::stdio(),
-                ));
+                let htif = Arc::new(Htif::new(ram.clone(), control.clone(), HtifOutput::stdio()));
                 bus.add_mmio("htif", tohost, HTIF_SIZE, htif.clone())
                     .with_context(|| {
                         format!(
@@ -91,10 +86,14 @@ impl Machine {
             None => None,
         };
 
-        // Devices of the virt board go here as they land (memmap above):
-        //   CLINT at CLINT_BASE: emu_devices::clint::Clint::new(clock, harts.clone())
-        //   UART0 at UART0_BASE: emu_devices::uart::Uart16550::new(Box::new(std::io::stdout()))
-        // An HTIF at a program-chosen tohost may collide with them; add_mmio reports that.
+        // The virt board's devices (memmap above). An HTIF at a program-chosen tohost may
+        // collide with them; add_mmio reports that.
+        let clint = Arc::new(Clint::new(clock, harts.clone()));
+        bus.add_mmio("clint", memmap::CLINT_BASE, memmap::CLINT_SIZE, clint)?;
+        // Console output only for now: terminal input and the UART interrupt (PLIC) come
+        // with the interrupt controller.
+        let uart = Arc::new(Uart16550::new(Box::new(std::io::stdout())));
+        bus.add_mmio("uart0", memmap::UART0_BASE, memmap::UART0_SIZE, uart)?;
 
         Ok(Machine {
             ram,

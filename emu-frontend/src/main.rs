@@ -122,7 +122,10 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         other => bail!("unknown accelerator '{other}' for --accel (valid: interp)"),
     }
     if a.machine != "virt" {
-        bail!("unknown machine '{}' for -M/--machine (valid: virt)", a.machine);
+        bail!(
+            "unknown machine '{}' for -M/--machine (valid: virt)",
+            a.machine
+        );
     }
     if let Some(smp) = &a.smp {
         let cpus = smp
@@ -140,7 +143,11 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
     if let Some(d) = a.display.as_deref().filter(|d| *d != "none") {
         bail!("--display {d}: only --display none is supported in this version");
     }
-    if let Some(s) = a.serial.as_deref().filter(|s| !matches!(*s, "stdio" | "mon:stdio")) {
+    if let Some(s) = a
+        .serial
+        .as_deref()
+        .filter(|s| !matches!(*s, "stdio" | "mon:stdio"))
+    {
         bail!("--serial {s}: only --serial stdio is supported in this version");
     }
     let unsupported = [

@@ -357,8 +357,7 @@ impl Semihosting {
                 // command adds no new power (QEMU does the same).
                 let (cmd, len) = (field!(0), field!(1));
                 match self.read_name(g, cmd, len) {
-                    Ok(cmd) => match std::process::Command::new("sh").arg("-c").arg(cmd).status()
-                    {
+                    Ok(cmd) => match std::process::Command::new("sh").arg("-c").arg(cmd).status() {
                         Ok(st) => Some(st.code().unwrap_or(-1) as i64 as u64),
                         Err(e) => self.fail_io(&e),
                     },
@@ -872,7 +871,12 @@ mod tests {
         let got: Vec<u64> = (0..4).map(|i| g.u64_at(0x2100 + 8 * i)).collect();
         assert_eq!(
             got,
-            [HEAP.heap_base, HEAP.heap_limit, HEAP.stack_base, HEAP.stack_limit]
+            [
+                HEAP.heap_base,
+                HEAP.heap_limit,
+                HEAP.stack_base,
+                HEAP.stack_limit
+            ]
         );
 
         call(&mut sh, &mut g, SYS_TIME, 0);
@@ -913,12 +917,18 @@ mod tests {
             }
             // Every parameter block here faults, so even SYS_EXIT only answers -1.
             for arg in [0, u64::MAX - 4, BASE + 0xfffc] {
-                assert_eq!(call(&mut sh, &mut g, nr, arg), Outcome::Continue, "op {nr:#x}");
+                assert_eq!(
+                    call(&mut sh, &mut g, nr, arg),
+                    Outcome::Continue,
+                    "op {nr:#x}"
+                );
             }
         }
         // Parameter blocks with absurd values.
         g.block(0x2000, &[u64::MAX, u64::MAX, u64::MAX, u64::MAX]);
-        for nr in [SYS_OPEN, SYS_WRITE, SYS_READ, SYS_SEEK, SYS_FLEN, SYS_CLOSE, SYS_REMOVE] {
+        for nr in [
+            SYS_OPEN, SYS_WRITE, SYS_READ, SYS_SEEK, SYS_FLEN, SYS_CLOSE, SYS_REMOVE,
+        ] {
             assert_eq!(call(&mut sh, &mut g, nr, 0x2000), Outcome::Continue);
             assert_eq!(g.x[10], FAIL, "op {nr:#x}");
         }

@@ -87,12 +87,9 @@ pub fn init(items: &TraceItems, file: Option<&Path>) -> anyhow::Result<()> {
     if !items.any() {
         return Ok(());
     }
-    let targets = items
-        .targets()
-        .into_iter()
-        .fold(Targets::new(), |t, name| {
-            t.with_target(name, tracing::Level::TRACE)
-        });
+    let targets = items.targets().into_iter().fold(Targets::new(), |t, name| {
+        t.with_target(name, tracing::Level::TRACE)
+    });
     let fmt = tracing_subscriber::fmt::layer()
         .without_time()
         .with_level(false)
@@ -103,7 +100,10 @@ pub fn init(items: &TraceItems, file: Option<&Path>) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create trace file {}", path.display()))?;
             fmt.with_ansi(false).with_writer(Mutex::new(f)).boxed()
         }
-        None => fmt.with_writer(std::io::stderr).boxed(),
+        None => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            fmt.with_ansi(ansi).with_writer(std::io::stderr).boxed()
+        }
     };
     tracing_subscriber::registry()
         .with(layer.with_filter(targets))
@@ -124,7 +124,10 @@ mod tests {
         let all = TraceItems::parse("in_asm,int,exec,cpu,mmu").unwrap();
         assert_eq!(all.targets().len(), 5);
         let e = TraceItems::parse("in_asm,page").unwrap_err();
-        assert!(e.contains("'page'") && e.contains("in_asm, int, exec, cpu, mmu"), "{e}");
+        assert!(
+            e.contains("'page'") && e.contains("in_asm, int, exec, cpu, mmu"),
+            "{e}"
+        );
         assert!(!TraceItems::parse("").unwrap().any());
     }
 }
