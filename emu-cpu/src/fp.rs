@@ -503,3 +503,567 @@ pub fn mv_to_x(fmt: Fmt, reg: u64) -> u64 {
 pub fn mv_from_x(fmt: Fmt, x: u64) -> u64 {
     nan_box(fmt, x)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hand-picked vectors, one row per instruction execution, named by the RISC-V mnemonic so
+    //! that each row can be replayed on another implementation. The rows were cross-checked
+    //! against QEMU 7.2 (`qemu-system-riscv64 -cpu rv64,zfh=true`, bare metal), which uses its
+    //! own softfloat, not Berkeley SoftFloat.
+
+    use super::flags::{DZ, NV, NX, OF, UF};
+    use super::*;
+
+    const RNE: Rm = Rm::Rne;
+    const RTZ: Rm = Rm::Rtz;
+    const RDN: Rm = Rm::Rdn;
+    const RUP: Rm = Rm::Rup;
+    const RMM: Rm = Rm::Rmm;
+
+    /// A properly NaN-boxed single.
+    const fn s(v: u32) -> u64 {
+        0xffff_ffff_0000_0000 | v as u64
+    }
+
+    /// A properly NaN-boxed half.
+    const fn h(v: u16) -> u64 {
+        0xffff_ffff_ffff_0000 | v as u64
+    }
+
+    /// (mnemonic, rounding mode (ignored where the instruction has none), raw source register
+    /// values (f or x, as the instruction reads them), expected rd value, expected fflags)
+    type Row = (&'static str, Rm, [u64; 3], u64, u8);
+
+    fn fmt_of(s: &str) -> Fmt {
+        match s {
+            "h" => Fmt::H,
+            "s" => Fmt::S,
+            "d" => Fmt::D,
+            _ => panic!("no format {s}"),
+        }
+    }
+
+    fn int_of(s: &str) -> Option<IntKind> {
+        Some(match s {
+            "w" => IntKind::W,
+            "wu" => IntKind::Wu,
+            "l" => IntKind::L,
+            "lu" => IntKind::Lu,
+            _ => return None,
+        })
+    }
+
+    /// Execute one instruction named by its mnemonic, the way the interpreter will.
+    fn exec(insn: &str, rm: Rm, [a, b, c]: [u64; 3]) -> FpOut {
+        let parts: Vec<&str> = insn.split('.').collect();
+        let plain = |value| FpOut { value, flags: 0 };
+        let f = || fmt_of(parts[1]);
+        match parts[0] {
+            "fadd" => add(f(), a, b, rm),
+            "fsub" => sub(f(), a, b, rm),
+            "fmul" => mul(f(), a, b, rm),
+            "fdiv" => div(f(), a, b, rm),
+            "fsqrt" => sqrt(f(), a, rm),
+            "fmadd" => fma(f(), a, b, c, rm, false, false),
+            "fmsub" => fma(f(), a, b, c, rm, false, true),
+            "fnmsub" => fma(f(), a, b, c, rm, true, false),
+            "fnmadd" => fma(f(), a, b, c, rm, true, true),
+            "fmin" => min(f(), a, b),
+            "fmax" => max(f(), a, b),
+            "fsgnj" => plain(sgnj(f(), a, b, Sgnj::J)),
+            "fsgnjn" => plain(sgnj(f(), a, b, Sgnj::N)),
+            "fsgnjx" => plain(sgnj(f(), a, b, Sgnj::X)),
+            "feq" => eq(f(), a, b),
+            "flt" => lt(f(), a, b),
+            "fle" => le(f(), a, b),
+            "fclass" => plain(classify(f(), a)),
+            "fcvt" => match (int_of(parts[1]), int_of(parts[2])) {
+                (Some(kind), None) => to_int(fmt_of(parts[2]), a, kind, rm),
+                (None, Some(kind)) => from_int(fmt_of(parts[1]), a, kind, rm),
+                _ => convert(fmt_of(parts[1]), fmt_of(parts[2]), a, rm),
+            },
+            "fmv" => {
+                let fmv_fmt = |s| if s == "w" { Fmt::S } else { fmt_of(s) };
+                if parts[1] == "x" {
+                    plain(mv_to_x(fmv_fmt(parts[2]), a))
+                } else {
+                    plain(mv_from_x(fmv_fmt(parts[1]), a))
+                }
+            }
+            _ => panic!("unknown mnemonic {insn}"),
+        }
+    }
+
+    /// Run every row and report all mismatches at once.
+    fn check(rows: &[Row]) {
+        let mut failures = String::new();
+        for &(insn, rm, srcs, value, fflags) in rows {
+            let got = exec(insn, rm, srcs);
+            if got != (FpOut { value, flags: fflags }) {
+                failures += &format!(
+                    "\n{insn} {rm:?} {srcs:x?}: got {:#x} flags {:#x}, want {value:#x} flags {fflags:#x}",
+                    got.value, got.flags
+                );
+            }
+        }
+        assert!(failures.is_empty(), "mismatches:{failures}");
+    }
+
+    #[test]
+    fn boxing() {
+        assert_eq!(nan_box(Fmt::S, 0x3f80_0000), 0xffff_ffff_3f80_0000);
+        assert_eq!(nan_box(Fmt::H, 0x3c00), 0xffff_ffff_ffff_3c00);
+        assert_eq!(nan_box(Fmt::D, 0x1234_5678_9abc_def0), 0x1234_5678_9abc_def0);
+        assert_eq!(unbox(Fmt::S, 0xffff_ffff_3f80_0000), 0x3f80_0000);
+        assert_eq!(unbox(Fmt::S, 0x0000_0000_3f80_0000), 0x7fc0_0000);
+        assert_eq!(unbox(Fmt::S, 0xffff_fffe_3f80_0000), 0x7fc0_0000);
+        assert_eq!(unbox(Fmt::H, 0xffff_ffff_ffff_3c00), 0x3c00);
+        assert_eq!(unbox(Fmt::H, 0xffff_ffff_0000_3c00), 0x7e00);
+        assert_eq!(unbox(Fmt::D, 0x0000_0000_3f80_0000), 0x0000_0000_3f80_0000);
+    }
+
+    #[test]
+    fn improperly_boxed_inputs_read_as_canonical_nan() {
+        check(&[
+            ("fadd.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
+            ("fadd.h", RNE, [0xffff_ffff_0000_3c00, h(0x3c00), 0], h(0x7e00), 0),
+            ("fmin.s", RNE, [0x3f80_0000, s(0x4000_0000), 0], s(0x4000_0000), 0),
+            ("feq.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, 0),
+            ("flt.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, NV),
+            ("fcvt.w.s", RNE, [0x3f80_0000, 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.d.s", RNE, [0x3f80_0000, 0, 0], 0x7ff8_0000_0000_0000, 0),
+            ("fcvt.s.h", RNE, [0x3c00, 0, 0], s(0x7fc0_0000), 0),
+            ("fclass.s", RNE, [0x3f80_0000, 0, 0], 1 << 9, 0),
+            ("fclass.h", RNE, [0xffff_ffff_0000_3c00, 0, 0], 1 << 9, 0),
+            ("fsgnj.s", RNE, [0x3f80_0000, s(0xbf80_0000), 0], s(0xffc0_0000), 0),
+            ("fsgnj.s", RNE, [s(0x3f80_0000), 0xbf80_0000, 0], s(0x3f80_0000), 0),
+            ("fsgnjn.h", RNE, [0xffff_ffff_0000_3c00, h(0), 0], h(0xfe00), 0),
+            // fmv.x.w is a transfer: no unboxing.
+            ("fmv.x.w", RNE, [0x0000_0000_3f80_0000, 0, 0], 0x3f80_0000, 0),
+        ]);
+    }
+
+    #[test]
+    fn rounding_modes_on_inexact_results() {
+        check(&[
+            // 1/3 in S: 0x3eaaaaaa|b (the remainder is 2/3 ulp).
+            ("fdiv.s", RNE, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
+            ("fdiv.s", RTZ, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaaa), NX),
+            ("fdiv.s", RDN, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaaa), NX),
+            ("fdiv.s", RUP, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
+            ("fdiv.s", RMM, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
+            // -1/3.
+            ("fdiv.s", RNE, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
+            ("fdiv.s", RTZ, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaaa), NX),
+            ("fdiv.s", RDN, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
+            ("fdiv.s", RUP, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaaa), NX),
+            ("fdiv.s", RMM, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
+            // 1 + 2^-24: an exact tie, where RNE and RMM differ.
+            ("fadd.s", RNE, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
+            ("fadd.s", RMM, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0001), NX),
+            ("fadd.s", RTZ, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
+            ("fadd.s", RDN, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
+            ("fadd.s", RUP, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0001), NX),
+            ("fadd.s", RNE, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0000), NX),
+            ("fadd.s", RMM, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0001), NX),
+            ("fadd.s", RDN, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0001), NX),
+            ("fadd.s", RUP, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0000), NX),
+            // 1/3 in D (remainder 1/3 ulp).
+            ("fdiv.d", RNE, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
+            ("fdiv.d", RTZ, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
+            ("fdiv.d", RDN, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
+            ("fdiv.d", RUP, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5556, NX),
+            ("fdiv.d", RMM, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
+            // 1/3 in H.
+            ("fdiv.h", RNE, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RTZ, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RDN, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RUP, [h(0x3c00), h(0x4200), 0], h(0x3556), NX),
+            ("fdiv.h", RMM, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            // x - x is +0, except -0 when rounding down.
+            ("fsub.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0), 0),
+            ("fsub.s", RDN, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0x8000_0000), 0),
+            ("fsub.d", RDN, [0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 0x8000_0000_0000_0000, 0),
+            // sqrt(2).
+            ("fsqrt.s", RNE, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
+            ("fsqrt.s", RTZ, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
+            ("fsqrt.s", RUP, [s(0x4000_0000), 0, 0], s(0x3fb5_04f4), NX),
+            ("fsqrt.d", RNE, [0x4000_0000_0000_0000, 0, 0], 0x3ff6_a09e_667f_3bcd, NX),
+        ]);
+    }
+
+    #[test]
+    fn nan_and_special_results() {
+        check(&[
+            ("fadd.s", RNE, [s(0x7f80_0000), s(0xff80_0000), 0], s(0x7fc0_0000), NV),
+            ("fadd.s", RNE, [s(0x7fc1_2345), s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
+            ("fadd.s", RNE, [s(0xffc0_0000), s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
+            ("fadd.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], s(0x7fc0_0000), NV),
+            ("fadd.d", RNE, [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0], 0x7ff8_0000_0000_0000, NV),
+            ("fadd.d", RNE, [0x3ff8_0000_0000_0000, 0x4002_0000_0000_0000, 0], 0x400e_0000_0000_0000, 0),
+            ("fmul.s", RNE, [s(0), s(0x7f80_0000), 0], s(0x7fc0_0000), NV),
+            ("fdiv.s", RNE, [s(0x3f80_0000), s(0), 0], s(0x7f80_0000), DZ),
+            ("fdiv.s", RNE, [s(0xbf80_0000), s(0), 0], s(0xff80_0000), DZ),
+            ("fdiv.s", RNE, [s(0), s(0), 0], s(0x7fc0_0000), NV),
+            ("fdiv.s", RNE, [s(0x7f80_0000), s(0), 0], s(0x7f80_0000), 0),
+            ("fdiv.d", RNE, [0x3ff0_0000_0000_0000, 0, 0], 0x7ff0_0000_0000_0000, DZ),
+            ("fsqrt.s", RNE, [s(0x8000_0000), 0, 0], s(0x8000_0000), 0),
+            ("fsqrt.s", RNE, [s(0xbf80_0000), 0, 0], s(0x7fc0_0000), NV),
+            ("fsqrt.d", RNE, [0x4010_0000_0000_0000, 0, 0], 0x4000_0000_0000_0000, 0),
+            ("fsqrt.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0x7ff8_0000_0000_0000, NV),
+        ]);
+    }
+
+    #[test]
+    fn overflow_depends_on_rounding_mode() {
+        check(&[
+            ("fmul.s", RNE, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
+            ("fmul.s", RTZ, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f7f_ffff), OF | NX),
+            ("fmul.s", RDN, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f7f_ffff), OF | NX),
+            ("fmul.s", RUP, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
+            ("fmul.s", RMM, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
+            ("fmul.s", RNE, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
+            ("fmul.s", RTZ, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff7f_ffff), OF | NX),
+            ("fmul.s", RDN, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
+            ("fmul.s", RUP, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff7f_ffff), OF | NX),
+            ("fmul.s", RMM, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
+            ("fmul.d", RNE, [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0], 0x7ff0_0000_0000_0000, OF | NX),
+            ("fmul.d", RTZ, [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0], 0x7fef_ffff_ffff_ffff, OF | NX),
+            ("fadd.h", RNE, [h(0x7bff), h(0x7bff), 0], h(0x7c00), OF | NX),
+            ("fadd.h", RTZ, [h(0x7bff), h(0x7bff), 0], h(0x7bff), OF | NX),
+        ]);
+    }
+
+    #[test]
+    fn underflow_is_detected_after_rounding() {
+        check(&[
+            // An exact subnormal result raises nothing.
+            ("fmul.s", RNE, [s(0x0080_0000), s(0x3f00_0000), 0], s(0x0040_0000), 0),
+            // 2^-150 ties to 0 (RNE) or rounds up to the smallest subnormal (RUP).
+            ("fmul.s", RNE, [s(0x0000_0001), s(0x3f00_0000), 0], s(0), UF | NX),
+            ("fmul.s", RUP, [s(0x0000_0001), s(0x3f00_0000), 0], s(0x0000_0001), UF | NX),
+            // 2^-126 * (1 - 2^-46): tiny before rounding, but it rounds (with unbounded
+            // exponent) to 2^-126, the smallest normal, so RISC-V raises no UF.
+            ("fmul.s", RNE, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x0080_0000), NX),
+            ("fmul.s", RUP, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x0080_0000), NX),
+            ("fmul.s", RTZ, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x007f_ffff), UF | NX),
+            ("fmul.d", RNE, [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0], 0x0010_0000_0000_0000, NX),
+            ("fmul.d", RTZ, [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0], 0x000f_ffff_ffff_ffff, UF | NX),
+            ("fmul.h", RNE, [h(0x03ff), h(0x3c01), 0], h(0x0400), NX),
+            ("fmul.h", RTZ, [h(0x03ff), h(0x3c01), 0], h(0x03ff), UF | NX),
+            ("fmul.h", RNE, [h(0x0001), h(0x0001), 0], h(0), UF | NX),
+        ]);
+    }
+
+    #[test]
+    fn fused_multiply_add() {
+        check(&[
+            // inf * 0 + qNaN raises NV (spec 13.6).
+            ("fmadd.s", RNE, [s(0x7f80_0000), s(0), s(0x7fc0_0000)], s(0x7fc0_0000), NV),
+            ("fmadd.s", RNE, [s(0), s(0xff80_0000), s(0x7fc0_0000)], s(0x7fc0_0000), NV),
+            ("fmadd.d", RNE, [0x7ff0_0000_0000_0000, 0, 0x7ff8_0000_0000_0000], 0x7ff8_0000_0000_0000, NV),
+            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), s(0x7f80_0001)], s(0x7fc0_0000), NV),
+            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), s(0x7fc0_0001)], s(0x7fc0_0000), 0),
+            // The four signs: 1*2 and 3.
+            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0x40a0_0000), 0),
+            ("fmsub.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0xbf80_0000), 0),
+            ("fnmsub.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0x3f80_0000), 0),
+            ("fnmadd.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0xc0a0_0000), 0),
+            ("fnmadd.d", RNE, [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0x4008_0000_0000_0000], 0xc014_0000_0000_0000, 0),
+            ("fmadd.h", RNE, [h(0x3c00), h(0x4000), h(0x4200)], h(0x4500), 0),
+            ("fnmsub.h", RNE, [h(0x3c00), h(0x4000), h(0x4200)], h(0x3c00), 0),
+            // Signs of zero results.
+            ("fmadd.s", RNE, [s(0), s(0x3f80_0000), s(0)], s(0), 0),
+            ("fnmadd.s", RNE, [s(0), s(0x3f80_0000), s(0)], s(0x8000_0000), 0),
+            ("fnmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
+            ("fmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
+            ("fmsub.s", RDN, [s(0x3f80_0000), s(0), s(0)], s(0x8000_0000), 0),
+            // One rounding: (1+2^-52)^2 - (1+2^-51) = 2^-104 exactly.
+            ("fmadd.d", RNE, [0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0xbff0_0000_0000_0002], 0x3970_0000_0000_0000, 0),
+            ("fmadd.s", RTZ, [s(0x7f7f_ffff), s(0x4000_0000), s(0)], s(0x7f7f_ffff), OF | NX),
+        ]);
+    }
+
+    #[test]
+    fn min_max() {
+        check(&[
+            ("fmin.s", RNE, [s(0x8000_0000), s(0), 0], s(0x8000_0000), 0),
+            ("fmin.s", RNE, [s(0), s(0x8000_0000), 0], s(0x8000_0000), 0),
+            ("fmax.s", RNE, [s(0x8000_0000), s(0), 0], s(0), 0),
+            ("fmax.s", RNE, [s(0), s(0x8000_0000), 0], s(0), 0),
+            ("fmin.s", RNE, [s(0x7fc0_0000), s(0x3f80_0000), 0], s(0x3f80_0000), 0),
+            ("fmax.s", RNE, [s(0x3f80_0000), s(0x7fc0_0001), 0], s(0x3f80_0000), 0),
+            ("fmin.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], s(0x3f80_0000), NV),
+            ("fmax.s", RNE, [s(0x3f80_0000), s(0x7f80_0001), 0], s(0x3f80_0000), NV),
+            ("fmin.s", RNE, [s(0x7f80_0001), s(0x7fc0_0000), 0], s(0x7fc0_0000), NV),
+            ("fmax.s", RNE, [s(0x7fc0_0001), s(0xffc0_0002), 0], s(0x7fc0_0000), 0),
+            ("fmin.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
+            ("fmax.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0x3f80_0000), 0),
+            ("fmin.s", RNE, [s(0xc000_0000), s(0xbf80_0000), 0], s(0xc000_0000), 0),
+            ("fmax.s", RNE, [s(0xc000_0000), s(0xbf80_0000), 0], s(0xbf80_0000), 0),
+            ("fmin.s", RNE, [s(0x7f80_0000), s(0xff80_0000), 0], s(0xff80_0000), 0),
+            ("fmin.d", RNE, [0x8000_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
+            ("fmax.d", RNE, [0x8000_0000_0000_0000, 0, 0], 0, 0),
+            ("fmax.d", RNE, [0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0001, 0], 0x3ff0_0000_0000_0000, NV),
+            ("fmin.d", RNE, [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0], 0x3ff0_0000_0000_0000, 0),
+            ("fmax.d", RNE, [0xbff0_0000_0000_0000, 0xc000_0000_0000_0000, 0], 0xbff0_0000_0000_0000, 0),
+            ("fmin.d", RNE, [0x7ff8_0000_0000_0001, 0x7ff0_0000_0000_0001, 0], 0x7ff8_0000_0000_0000, NV),
+            ("fmin.h", RNE, [h(0x8000), h(0), 0], h(0x8000), 0),
+            ("fmax.h", RNE, [h(0xbc00), h(0x3c00), 0], h(0x3c00), 0),
+            ("fmax.h", RNE, [h(0x7c01), h(0x7e00), 0], h(0x7e00), NV),
+        ]);
+    }
+
+    #[test]
+    fn compares() {
+        check(&[
+            ("feq.s", RNE, [s(0x7fc0_0000), s(0x7fc0_0000), 0], 0, 0),
+            ("feq.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], 0, NV),
+            ("feq.s", RNE, [s(0x8000_0000), s(0), 0], 1, 0),
+            ("feq.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], 1, 0),
+            ("flt.s", RNE, [s(0x7fc0_0000), s(0x3f80_0000), 0], 0, NV),
+            ("flt.s", RNE, [s(0x8000_0000), s(0), 0], 0, 0),
+            ("flt.s", RNE, [s(0x3f80_0000), s(0x4000_0000), 0], 1, 0),
+            ("flt.s", RNE, [s(0x4000_0000), s(0x3f80_0000), 0], 0, 0),
+            ("fle.s", RNE, [s(0x8000_0000), s(0), 0], 1, 0),
+            ("fle.s", RNE, [s(0x3f80_0000), s(0x7fc0_0000), 0], 0, NV),
+            ("fle.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], 1, 0),
+            ("feq.d", RNE, [0x7ff8_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 0, 0),
+            ("feq.d", RNE, [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0], 0, NV),
+            ("flt.d", RNE, [0xbff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 1, 0),
+            ("fle.d", RNE, [0x7ff8_0000_0000_0000, 0x7ff8_0000_0000_0000, 0], 0, NV),
+            ("feq.h", RNE, [h(0x7c01), h(0x7c01), 0], 0, NV),
+            ("feq.h", RNE, [h(0x7e00), h(0x7e00), 0], 0, 0),
+            ("flt.h", RNE, [h(0xbc00), h(0x3c00), 0], 1, 0),
+            ("fle.h", RNE, [h(0x3c00), h(0xbc00), 0], 0, 0),
+        ]);
+    }
+
+    #[test]
+    fn classify_all_ten_classes() {
+        let h_inputs = [
+            0xfc00, 0xbc00, 0x8001, 0x8000, 0x0000, 0x0001, 0x3c00, 0x7c00, 0x7c01, 0x7e00,
+        ];
+        let s_inputs = [
+            0xff80_0000,
+            0xbf80_0000,
+            0x807f_ffff,
+            0x8000_0000,
+            0x0000_0000,
+            0x0000_0001,
+            0x7f7f_ffff,
+            0x7f80_0000,
+            0x7fbf_ffff,
+            0x7fc0_0000,
+        ];
+        let d_inputs = [
+            0xfff0_0000_0000_0000,
+            0xc000_0000_0000_0000,
+            0x800f_ffff_ffff_ffff,
+            0x8000_0000_0000_0000,
+            0x0000_0000_0000_0000,
+            0x0000_0000_0000_0001,
+            0x0010_0000_0000_0000,
+            0x7ff0_0000_0000_0000,
+            0x7ff4_0000_0000_0000,
+            0x7ff8_0000_0000_0000,
+        ];
+        let mut rows = Vec::new();
+        for bit in 0..10 {
+            rows.push(("fclass.h", RNE, [h(h_inputs[bit]), 0, 0], 1 << bit, 0));
+            rows.push(("fclass.s", RNE, [s(s_inputs[bit]), 0, 0], 1 << bit, 0));
+            rows.push(("fclass.d", RNE, [d_inputs[bit], 0, 0], 1 << bit, 0));
+        }
+        check(&rows);
+        // NaNs with the sign bit set are still NaNs.
+        check(&[
+            ("fclass.s", RNE, [s(0xffc0_0001), 0, 0], 1 << 9, 0),
+            ("fclass.s", RNE, [s(0xff80_0001), 0, 0], 1 << 8, 0),
+        ]);
+    }
+
+    #[test]
+    fn float_to_int_saturates() {
+        check(&[
+            ("fcvt.w.s", RNE, [s(0x7fc0_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0xffc0_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0x7f80_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0xff80_0000), 0, 0], 0xffff_ffff_8000_0000, NV),
+            ("fcvt.w.s", RNE, [s(0x4f00_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0xcf00_0000), 0, 0], 0xffff_ffff_8000_0000, 0),
+            ("fcvt.w.s", RNE, [s(0xcf00_0001), 0, 0], 0xffff_ffff_8000_0000, NV),
+            ("fcvt.w.s", RNE, [s(0x4eff_ffff), 0, 0], 0x7fff_ff80, 0),
+            ("fcvt.w.d", RNE, [0xc1e0_0000_0020_0000, 0, 0], 0xffff_ffff_8000_0000, NV),
+            ("fcvt.w.d", RNE, [0x41df_ffff_ffc0_0000, 0, 0], 0x7fff_ffff, 0),
+            ("fcvt.w.d", RNE, [0x41df_ffff_ffe0_0000, 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.d", RTZ, [0x41df_ffff_ffe0_0000, 0, 0], 0x7fff_ffff, NX),
+            // 2.5 and -2.5 in every mode.
+            ("fcvt.w.s", RNE, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RTZ, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RDN, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RUP, [s(0x4020_0000), 0, 0], 3, NX),
+            ("fcvt.w.s", RMM, [s(0x4020_0000), 0, 0], 3, NX),
+            ("fcvt.w.s", RNE, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RTZ, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RDN, [s(0xc020_0000), 0, 0], (-3i64) as u64, NX),
+            ("fcvt.w.s", RUP, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RMM, [s(0xc020_0000), 0, 0], (-3i64) as u64, NX),
+            // Unsigned: negative inputs give 0 and NV, unless they round to 0.
+            ("fcvt.wu.s", RNE, [s(0xbf80_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RTZ, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RNE, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RUP, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RDN, [s(0xbf00_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RMM, [s(0xbf00_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RNE, [s(0x8000_0000), 0, 0], 0, 0),
+            ("fcvt.wu.s", RNE, [s(0x4f80_0000), 0, 0], u64::MAX, NV),
+            ("fcvt.wu.s", RNE, [s(0x4f32_d05e), 0, 0], 0xffff_ffff_b2d0_5e00, 0),
+            ("fcvt.wu.s", RNE, [s(0x7fc0_0000), 0, 0], u64::MAX, NV),
+            ("fcvt.wu.s", RNE, [s(0xff80_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RNE, [s(0x7f80_0000), 0, 0], u64::MAX, NV),
+            ("fcvt.wu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
+            ("fcvt.wu.d", RNE, [0x41ef_ffff_ffe0_0000, 0, 0], u64::MAX, 0),
+            // 64-bit.
+            ("fcvt.l.d", RNE, [0x43e0_0000_0000_0000, 0, 0], 0x7fff_ffff_ffff_ffff, NV),
+            ("fcvt.l.d", RNE, [0xc3e0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
+            ("fcvt.l.d", RNE, [0x7ff8_0000_0000_0000, 0, 0], 0x7fff_ffff_ffff_ffff, NV),
+            ("fcvt.l.d", RNE, [0xfff0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, NV),
+            ("fcvt.l.d", RNE, [0x4004_0000_0000_0000, 0, 0], 2, NX),
+            ("fcvt.lu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
+            ("fcvt.lu.d", RNE, [0x43f0_0000_0000_0000, 0, 0], u64::MAX, NV),
+            ("fcvt.lu.d", RNE, [0x7ff8_0000_0000_0000, 0, 0], u64::MAX, NV),
+            ("fcvt.lu.d", RNE, [0x43e0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
+            ("fcvt.l.s", RNE, [s(0x5f00_0000), 0, 0], 0x7fff_ffff_ffff_ffff, NV),
+            ("fcvt.l.s", RNE, [s(0xdf00_0000), 0, 0], 0x8000_0000_0000_0000, 0),
+            ("fcvt.lu.s", RNE, [s(0xbf80_0000), 0, 0], 0, NV),
+            ("fcvt.lu.s", RNE, [s(0x5f80_0000), 0, 0], u64::MAX, NV),
+            // Half.
+            ("fcvt.w.h", RNE, [h(0x7bff), 0, 0], 65504, 0),
+            ("fcvt.w.h", RNE, [h(0xfc00), 0, 0], 0xffff_ffff_8000_0000, NV),
+            ("fcvt.w.h", RNE, [h(0x7e00), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.wu.h", RNE, [h(0xbc00), 0, 0], 0, NV),
+            ("fcvt.l.h", RNE, [h(0x3e00), 0, 0], 2, NX),
+            ("fcvt.l.h", RDN, [h(0xbe00), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.lu.h", RNE, [h(0x7c00), 0, 0], u64::MAX, NV),
+        ]);
+    }
+
+    #[test]
+    fn int_to_float_rounds() {
+        check(&[
+            // 2^53 + 1 ties between 2^53 and 2^53 + 2.
+            ("fcvt.d.l", RNE, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
+            ("fcvt.d.l", RTZ, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
+            ("fcvt.d.l", RDN, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
+            ("fcvt.d.l", RUP, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0001, NX),
+            ("fcvt.d.l", RMM, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0001, NX),
+            ("fcvt.d.l", RNE, [0x0020_0000_0000_0003, 0, 0], 0x4340_0000_0000_0002, NX),
+            ("fcvt.d.l", RNE, [u64::MAX, 0, 0], 0xbff0_0000_0000_0000, 0),
+            ("fcvt.d.lu", RNE, [u64::MAX, 0, 0], 0x43f0_0000_0000_0000, NX),
+            ("fcvt.d.lu", RTZ, [u64::MAX, 0, 0], 0x43ef_ffff_ffff_ffff, NX),
+            ("fcvt.d.w", RNE, [0xffff_ffff_8000_0000, 0, 0], 0xc1e0_0000_0000_0000, 0),
+            ("fcvt.d.wu", RNE, [0xffff_ffff_8000_0000, 0, 0], 0x41e0_0000_0000_0000, 0),
+            // W and Wu read the low 32 bits of the x register.
+            ("fcvt.s.w", RNE, [u64::MAX, 0, 0], s(0xbf80_0000), 0),
+            ("fcvt.s.w", RNE, [0x0000_0001_0000_0001, 0, 0], s(0x3f80_0000), 0),
+            ("fcvt.s.w", RNE, [0x8000_0000, 0, 0], s(0xcf00_0000), 0),
+            ("fcvt.s.wu", RNE, [u64::MAX, 0, 0], s(0x4f80_0000), NX),
+            ("fcvt.s.wu", RTZ, [0xffff_ffff, 0, 0], s(0x4f7f_ffff), NX),
+            ("fcvt.s.w", RNE, [0x0100_0001, 0, 0], s(0x4b80_0000), NX),
+            ("fcvt.s.w", RUP, [0x0100_0001, 0, 0], s(0x4b80_0001), NX),
+            ("fcvt.s.l", RNE, [0x8000_0000_0000_0000, 0, 0], s(0xdf00_0000), 0),
+            ("fcvt.s.lu", RNE, [0x8000_0000_0000_0000, 0, 0], s(0x5f00_0000), 0),
+            // Half: 65520 ties between 65504 and (out of range) 65536.
+            ("fcvt.h.w", RNE, [65520, 0, 0], h(0x7c00), OF | NX),
+            // Toward zero 65520 rounds to 65504, in range: no overflow.
+            ("fcvt.h.w", RTZ, [65520, 0, 0], h(0x7bff), NX),
+            ("fcvt.h.w", RTZ, [70000, 0, 0], h(0x7bff), OF | NX),
+            ("fcvt.h.wu", RNE, [1, 0, 0], h(0x3c00), 0),
+            ("fcvt.h.l", RNE, [(-2i64) as u64, 0, 0], h(0xc000), 0),
+            ("fcvt.h.w", RNE, [2049, 0, 0], h(0x6800), NX),
+            ("fcvt.h.w", RUP, [2049, 0, 0], h(0x6801), NX),
+        ]);
+    }
+
+    #[test]
+    fn float_to_float() {
+        check(&[
+            ("fcvt.s.d", RNE, [0x3fd5_5555_5555_5555, 0, 0], s(0x3eaa_aaab), NX),
+            ("fcvt.s.d", RTZ, [0x3fd5_5555_5555_5555, 0, 0], s(0x3eaa_aaaa), NX),
+            ("fcvt.d.s", RNE, [s(0x3eaa_aaab), 0, 0], 0x3fd5_5555_6000_0000, 0),
+            ("fcvt.d.s", RNE, [s(0x7f80_0001), 0, 0], 0x7ff8_0000_0000_0000, NV),
+            ("fcvt.d.s", RNE, [s(0x7fc0_0001), 0, 0], 0x7ff8_0000_0000_0000, 0),
+            ("fcvt.s.d", RNE, [0x7ff8_0000_0000_0001, 0, 0], s(0x7fc0_0000), 0),
+            ("fcvt.s.d", RNE, [0xfff0_0000_0000_0001, 0, 0], s(0x7fc0_0000), NV),
+            ("fcvt.s.d", RNE, [0x7e37_e43c_8800_759c, 0, 0], s(0x7f80_0000), OF | NX),
+            ("fcvt.s.d", RTZ, [0x7e37_e43c_8800_759c, 0, 0], s(0x7f7f_ffff), OF | NX),
+            ("fcvt.s.d", RNE, [0x01a5_6e1f_c2f8_f359, 0, 0], s(0), UF | NX),
+            ("fcvt.s.d", RUP, [0x01a5_6e1f_c2f8_f359, 0, 0], s(0x0000_0001), UF | NX),
+            ("fcvt.h.s", RNE, [s(0x3f80_0000), 0, 0], h(0x3c00), 0),
+            ("fcvt.h.s", RNE, [s(0x477f_e000), 0, 0], h(0x7bff), 0),
+            ("fcvt.h.s", RNE, [s(0x477f_f000), 0, 0], h(0x7c00), OF | NX),
+            ("fcvt.h.s", RTZ, [s(0x477f_f000), 0, 0], h(0x7bff), NX),
+            ("fcvt.h.s", RTZ, [s(0x4780_0000), 0, 0], h(0x7bff), OF | NX),
+            ("fcvt.h.s", RNE, [s(0x7f80_0001), 0, 0], h(0x7e00), NV),
+            ("fcvt.s.h", RNE, [h(0x7bff), 0, 0], s(0x477f_e000), 0),
+            ("fcvt.s.h", RNE, [h(0x7c01), 0, 0], s(0x7fc0_0000), NV),
+            ("fcvt.s.h", RNE, [h(0x0001), 0, 0], s(0x3380_0000), 0),
+            ("fcvt.d.h", RNE, [h(0x0001), 0, 0], 0x3e70_0000_0000_0000, 0),
+            ("fcvt.d.h", RNE, [h(0xfc00), 0, 0], 0xfff0_0000_0000_0000, 0),
+            ("fcvt.h.d", RNE, [0x3fd5_5555_5555_5555, 0, 0], h(0x3555), NX),
+            ("fcvt.h.d", RUP, [0x3fd5_5555_5555_5555, 0, 0], h(0x3556), NX),
+            ("fcvt.h.d", RNE, [0x3e60_0000_0000_0000, 0, 0], h(0), UF | NX),
+            ("fcvt.h.d", RUP, [0x3e60_0000_0000_0000, 0, 0], h(0x0001), UF | NX),
+        ]);
+    }
+
+    #[test]
+    fn sign_injection() {
+        check(&[
+            ("fsgnj.s", RNE, [s(0x3f80_0000), s(0xc000_0000), 0], s(0xbf80_0000), 0),
+            ("fsgnjn.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
+            ("fsgnjx.s", RNE, [s(0xbf80_0000), s(0xbf80_0000), 0], s(0x3f80_0000), 0),
+            ("fsgnjx.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
+            // NaN payloads (signalling ones too) pass through unchanged.
+            ("fsgnjn.s", RNE, [s(0x7f80_0001), s(0x7f80_0001), 0], s(0xff80_0001), 0),
+            ("fsgnjn.d", RNE, [0x7ff8_0000_0000_0001, 0x7ff8_0000_0000_0001, 0], 0xfff8_0000_0000_0001, 0),
+            ("fsgnjx.d", RNE, [0xbff0_0000_0000_0000, 0xbff0_0000_0000_0000, 0], 0x3ff0_0000_0000_0000, 0),
+            ("fsgnj.h", RNE, [h(0x3c00), h(0x8000), 0], h(0xbc00), 0),
+        ]);
+    }
+
+    #[test]
+    fn moves() {
+        check(&[
+            ("fmv.x.w", RNE, [0xffff_ffff_bf80_0000, 0, 0], 0xffff_ffff_bf80_0000, 0),
+            ("fmv.x.w", RNE, [0x1234_5678_8765_4321, 0, 0], 0xffff_ffff_8765_4321, 0),
+            ("fmv.x.h", RNE, [0x0000_0000_0000_8001, 0, 0], 0xffff_ffff_ffff_8001, 0),
+            ("fmv.x.h", RNE, [h(0x3c00), 0, 0], 0x3c00, 0),
+            ("fmv.x.d", RNE, [0x1234_5678_9abc_def0, 0, 0], 0x1234_5678_9abc_def0, 0),
+            ("fmv.w.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0xffff_ffff_9abc_def0, 0),
+            ("fmv.h.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0xffff_ffff_ffff_def0, 0),
+            ("fmv.d.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0x1234_5678_9abc_def0, 0),
+        ]);
+    }
+
+    #[test]
+    fn half_precision_arithmetic() {
+        check(&[
+            ("fadd.h", RNE, [h(0x3c00), h(0x3c00), 0], h(0x4000), 0),
+            ("fsub.h", RNE, [h(0x3c00), h(0x4000), 0], h(0xbc00), 0),
+            ("fmul.h", RNE, [h(0x4200), h(0x4200), 0], h(0x4880), 0),
+            ("fdiv.h", RNE, [h(0x3c00), h(0), 0], h(0x7c00), DZ),
+            ("fdiv.h", RNE, [h(0), h(0), 0], h(0x7e00), NV),
+            ("fsqrt.h", RNE, [h(0x4400), 0, 0], h(0x4000), 0),
+            ("fsqrt.h", RNE, [h(0xbc00), 0, 0], h(0x7e00), NV),
+            ("fadd.h", RNE, [h(0x7c01), h(0x3c00), 0], h(0x7e00), NV),
+        ]);
+    }
+
+    /// The flags of one operation must not leak into the next (SoftFloat's are sticky).
+    #[test]
+    fn flags_do_not_accumulate() {
+        assert_eq!(div(Fmt::S, s(0x3f80_0000), s(0), RNE).flags, DZ);
+        assert_eq!(add(Fmt::S, s(0x3f80_0000), s(0x3f80_0000), RNE).flags, 0);
+    }
+}
