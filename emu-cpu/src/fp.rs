@@ -599,7 +599,12 @@ mod tests {
         let mut failures = String::new();
         for &(insn, rm, srcs, value, fflags) in rows {
             let got = exec(insn, rm, srcs);
-            if got != (FpOut { value, flags: fflags }) {
+            if got
+                != (FpOut {
+                    value,
+                    flags: fflags,
+                })
+            {
                 failures += &format!(
                     "\n{insn} {rm:?} {srcs:x?}: got {:#x} flags {:#x}, want {value:#x} flags {fflags:#x}",
                     got.value, got.flags
@@ -613,7 +618,10 @@ mod tests {
     fn boxing() {
         assert_eq!(nan_box(Fmt::S, 0x3f80_0000), 0xffff_ffff_3f80_0000);
         assert_eq!(nan_box(Fmt::H, 0x3c00), 0xffff_ffff_ffff_3c00);
-        assert_eq!(nan_box(Fmt::D, 0x1234_5678_9abc_def0), 0x1234_5678_9abc_def0);
+        assert_eq!(
+            nan_box(Fmt::D, 0x1234_5678_9abc_def0),
+            0x1234_5678_9abc_def0
+        );
         assert_eq!(unbox(Fmt::S, 0xffff_ffff_3f80_0000), 0x3f80_0000);
         assert_eq!(unbox(Fmt::S, 0x0000_0000_3f80_0000), 0x7fc0_0000);
         assert_eq!(unbox(Fmt::S, 0xffff_fffe_3f80_0000), 0x7fc0_0000);
@@ -625,21 +633,69 @@ mod tests {
     #[test]
     fn improperly_boxed_inputs_read_as_canonical_nan() {
         check(&[
-            ("fadd.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
-            ("fadd.h", RNE, [0xffff_ffff_0000_3c00, h(0x3c00), 0], h(0x7e00), 0),
-            ("fmin.s", RNE, [0x3f80_0000, s(0x4000_0000), 0], s(0x4000_0000), 0),
+            (
+                "fadd.s",
+                RNE,
+                [0x3f80_0000, s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.h",
+                RNE,
+                [0xffff_ffff_0000_3c00, h(0x3c00), 0],
+                h(0x7e00),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [0x3f80_0000, s(0x4000_0000), 0],
+                s(0x4000_0000),
+                0,
+            ),
             ("feq.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, 0),
             ("flt.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, NV),
             ("fcvt.w.s", RNE, [0x3f80_0000, 0, 0], 0x7fff_ffff, NV),
-            ("fcvt.d.s", RNE, [0x3f80_0000, 0, 0], 0x7ff8_0000_0000_0000, 0),
+            (
+                "fcvt.d.s",
+                RNE,
+                [0x3f80_0000, 0, 0],
+                0x7ff8_0000_0000_0000,
+                0,
+            ),
             ("fcvt.s.h", RNE, [0x3c00, 0, 0], s(0x7fc0_0000), 0),
             ("fclass.s", RNE, [0x3f80_0000, 0, 0], 1 << 9, 0),
             ("fclass.h", RNE, [0xffff_ffff_0000_3c00, 0, 0], 1 << 9, 0),
-            ("fsgnj.s", RNE, [0x3f80_0000, s(0xbf80_0000), 0], s(0xffc0_0000), 0),
-            ("fsgnj.s", RNE, [s(0x3f80_0000), 0xbf80_0000, 0], s(0x3f80_0000), 0),
-            ("fsgnjn.h", RNE, [0xffff_ffff_0000_3c00, h(0), 0], h(0xfe00), 0),
+            (
+                "fsgnj.s",
+                RNE,
+                [0x3f80_0000, s(0xbf80_0000), 0],
+                s(0xffc0_0000),
+                0,
+            ),
+            (
+                "fsgnj.s",
+                RNE,
+                [s(0x3f80_0000), 0xbf80_0000, 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fsgnjn.h",
+                RNE,
+                [0xffff_ffff_0000_3c00, h(0), 0],
+                h(0xfe00),
+                0,
+            ),
             // fmv.x.w is a transfer: no unboxing.
-            ("fmv.x.w", RNE, [0x0000_0000_3f80_0000, 0, 0], 0x3f80_0000, 0),
+            (
+                "fmv.x.w",
+                RNE,
+                [0x0000_0000_3f80_0000, 0, 0],
+                0x3f80_0000,
+                0,
+            ),
         ]);
     }
 
@@ -647,33 +703,177 @@ mod tests {
     fn rounding_modes_on_inexact_results() {
         check(&[
             // 1/3 in S: 0x3eaaaaaa|b (the remainder is 2/3 ulp).
-            ("fdiv.s", RNE, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
-            ("fdiv.s", RTZ, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaaa), NX),
-            ("fdiv.s", RDN, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaaa), NX),
-            ("fdiv.s", RUP, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
-            ("fdiv.s", RMM, [s(0x3f80_0000), s(0x4040_0000), 0], s(0x3eaa_aaab), NX),
+            (
+                "fdiv.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RTZ,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RDN,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RUP,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RMM,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
             // -1/3.
-            ("fdiv.s", RNE, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
-            ("fdiv.s", RTZ, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaaa), NX),
-            ("fdiv.s", RDN, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
-            ("fdiv.s", RUP, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaaa), NX),
-            ("fdiv.s", RMM, [s(0xbf80_0000), s(0x4040_0000), 0], s(0xbeaa_aaab), NX),
+            (
+                "fdiv.s",
+                RNE,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RTZ,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RDN,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RUP,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RMM,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
             // 1 + 2^-24: an exact tie, where RNE and RMM differ.
-            ("fadd.s", RNE, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
-            ("fadd.s", RMM, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0001), NX),
-            ("fadd.s", RTZ, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
-            ("fadd.s", RDN, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0000), NX),
-            ("fadd.s", RUP, [s(0x3f80_0000), s(0x3380_0000), 0], s(0x3f80_0001), NX),
-            ("fadd.s", RNE, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0000), NX),
-            ("fadd.s", RMM, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0001), NX),
-            ("fadd.s", RDN, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0001), NX),
-            ("fadd.s", RUP, [s(0xbf80_0000), s(0xb380_0000), 0], s(0xbf80_0000), NX),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RMM,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RTZ,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RDN,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RUP,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RMM,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RDN,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RUP,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0000),
+                NX,
+            ),
             // 1/3 in D (remainder 1/3 ulp).
-            ("fdiv.d", RNE, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
-            ("fdiv.d", RTZ, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
-            ("fdiv.d", RDN, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
-            ("fdiv.d", RUP, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5556, NX),
-            ("fdiv.d", RMM, [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0], 0x3fd5_5555_5555_5555, NX),
+            (
+                "fdiv.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RTZ,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RDN,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RUP,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5556,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RMM,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
             // 1/3 in H.
             ("fdiv.h", RNE, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
             ("fdiv.h", RTZ, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
@@ -682,53 +882,197 @@ mod tests {
             ("fdiv.h", RMM, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
             // x - x is +0, except -0 when rounding down.
             ("fsub.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0), 0),
-            ("fsub.s", RDN, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0x8000_0000), 0),
-            ("fsub.d", RDN, [0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 0x8000_0000_0000_0000, 0),
+            (
+                "fsub.s",
+                RDN,
+                [s(0x3f80_0000), s(0x3f80_0000), 0],
+                s(0x8000_0000),
+                0,
+            ),
+            (
+                "fsub.d",
+                RDN,
+                [0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
             // sqrt(2).
             ("fsqrt.s", RNE, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
             ("fsqrt.s", RTZ, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
             ("fsqrt.s", RUP, [s(0x4000_0000), 0, 0], s(0x3fb5_04f4), NX),
-            ("fsqrt.d", RNE, [0x4000_0000_0000_0000, 0, 0], 0x3ff6_a09e_667f_3bcd, NX),
+            (
+                "fsqrt.d",
+                RNE,
+                [0x4000_0000_0000_0000, 0, 0],
+                0x3ff6_a09e_667f_3bcd,
+                NX,
+            ),
         ]);
     }
 
     #[test]
     fn nan_and_special_results() {
         check(&[
-            ("fadd.s", RNE, [s(0x7f80_0000), s(0xff80_0000), 0], s(0x7fc0_0000), NV),
-            ("fadd.s", RNE, [s(0x7fc1_2345), s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
-            ("fadd.s", RNE, [s(0xffc0_0000), s(0x3f80_0000), 0], s(0x7fc0_0000), 0),
-            ("fadd.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], s(0x7fc0_0000), NV),
-            ("fadd.d", RNE, [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0], 0x7ff8_0000_0000_0000, NV),
-            ("fadd.d", RNE, [0x3ff8_0000_0000_0000, 0x4002_0000_0000_0000, 0], 0x400e_0000_0000_0000, 0),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7f80_0000), s(0xff80_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7fc1_2345), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0xffc0_0000), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7f80_0001), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fadd.d",
+                RNE,
+                [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fadd.d",
+                RNE,
+                [0x3ff8_0000_0000_0000, 0x4002_0000_0000_0000, 0],
+                0x400e_0000_0000_0000,
+                0,
+            ),
             ("fmul.s", RNE, [s(0), s(0x7f80_0000), 0], s(0x7fc0_0000), NV),
             ("fdiv.s", RNE, [s(0x3f80_0000), s(0), 0], s(0x7f80_0000), DZ),
             ("fdiv.s", RNE, [s(0xbf80_0000), s(0), 0], s(0xff80_0000), DZ),
             ("fdiv.s", RNE, [s(0), s(0), 0], s(0x7fc0_0000), NV),
             ("fdiv.s", RNE, [s(0x7f80_0000), s(0), 0], s(0x7f80_0000), 0),
-            ("fdiv.d", RNE, [0x3ff0_0000_0000_0000, 0, 0], 0x7ff0_0000_0000_0000, DZ),
+            (
+                "fdiv.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0, 0],
+                0x7ff0_0000_0000_0000,
+                DZ,
+            ),
             ("fsqrt.s", RNE, [s(0x8000_0000), 0, 0], s(0x8000_0000), 0),
             ("fsqrt.s", RNE, [s(0xbf80_0000), 0, 0], s(0x7fc0_0000), NV),
-            ("fsqrt.d", RNE, [0x4010_0000_0000_0000, 0, 0], 0x4000_0000_0000_0000, 0),
-            ("fsqrt.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0x7ff8_0000_0000_0000, NV),
+            (
+                "fsqrt.d",
+                RNE,
+                [0x4010_0000_0000_0000, 0, 0],
+                0x4000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fsqrt.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
         ]);
     }
 
     #[test]
     fn overflow_depends_on_rounding_mode() {
         check(&[
-            ("fmul.s", RNE, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
-            ("fmul.s", RTZ, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f7f_ffff), OF | NX),
-            ("fmul.s", RDN, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f7f_ffff), OF | NX),
-            ("fmul.s", RUP, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
-            ("fmul.s", RMM, [s(0x7f7f_ffff), s(0x4000_0000), 0], s(0x7f80_0000), OF | NX),
-            ("fmul.s", RNE, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
-            ("fmul.s", RTZ, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff7f_ffff), OF | NX),
-            ("fmul.s", RDN, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
-            ("fmul.s", RUP, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff7f_ffff), OF | NX),
-            ("fmul.s", RMM, [s(0xff7f_ffff), s(0x4000_0000), 0], s(0xff80_0000), OF | NX),
-            ("fmul.d", RNE, [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0], 0x7ff0_0000_0000_0000, OF | NX),
-            ("fmul.d", RTZ, [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0], 0x7fef_ffff_ffff_ffff, OF | NX),
+            (
+                "fmul.s",
+                RNE,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RDN,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RMM,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RNE,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RDN,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RMM,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.d",
+                RNE,
+                [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0],
+                0x7ff0_0000_0000_0000,
+                OF | NX,
+            ),
+            (
+                "fmul.d",
+                RTZ,
+                [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0],
+                0x7fef_ffff_ffff_ffff,
+                OF | NX,
+            ),
             ("fadd.h", RNE, [h(0x7bff), h(0x7bff), 0], h(0x7c00), OF | NX),
             ("fadd.h", RTZ, [h(0x7bff), h(0x7bff), 0], h(0x7bff), OF | NX),
         ]);
@@ -738,17 +1082,65 @@ mod tests {
     fn underflow_is_detected_after_rounding() {
         check(&[
             // An exact subnormal result raises nothing.
-            ("fmul.s", RNE, [s(0x0080_0000), s(0x3f00_0000), 0], s(0x0040_0000), 0),
+            (
+                "fmul.s",
+                RNE,
+                [s(0x0080_0000), s(0x3f00_0000), 0],
+                s(0x0040_0000),
+                0,
+            ),
             // 2^-150 ties to 0 (RNE) or rounds up to the smallest subnormal (RUP).
-            ("fmul.s", RNE, [s(0x0000_0001), s(0x3f00_0000), 0], s(0), UF | NX),
-            ("fmul.s", RUP, [s(0x0000_0001), s(0x3f00_0000), 0], s(0x0000_0001), UF | NX),
+            (
+                "fmul.s",
+                RNE,
+                [s(0x0000_0001), s(0x3f00_0000), 0],
+                s(0),
+                UF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x0000_0001), s(0x3f00_0000), 0],
+                s(0x0000_0001),
+                UF | NX,
+            ),
             // 2^-126 * (1 - 2^-46): tiny before rounding, but it rounds (with unbounded
             // exponent) to 2^-126, the smallest normal, so RISC-V raises no UF.
-            ("fmul.s", RNE, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x0080_0000), NX),
-            ("fmul.s", RUP, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x0080_0000), NX),
-            ("fmul.s", RTZ, [s(0x007f_ffff), s(0x3f80_0001), 0], s(0x007f_ffff), UF | NX),
-            ("fmul.d", RNE, [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0], 0x0010_0000_0000_0000, NX),
-            ("fmul.d", RTZ, [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0], 0x000f_ffff_ffff_ffff, UF | NX),
+            (
+                "fmul.s",
+                RNE,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x0080_0000),
+                NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x0080_0000),
+                NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x007f_ffff),
+                UF | NX,
+            ),
+            (
+                "fmul.d",
+                RNE,
+                [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0],
+                0x0010_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fmul.d",
+                RTZ,
+                [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0],
+                0x000f_ffff_ffff_ffff,
+                UF | NX,
+            ),
             ("fmul.h", RNE, [h(0x03ff), h(0x3c01), 0], h(0x0400), NX),
             ("fmul.h", RTZ, [h(0x03ff), h(0x3c01), 0], h(0x03ff), UF | NX),
             ("fmul.h", RNE, [h(0x0001), h(0x0001), 0], h(0), UF | NX),
@@ -759,28 +1151,132 @@ mod tests {
     fn fused_multiply_add() {
         check(&[
             // inf * 0 + qNaN raises NV (spec 13.6).
-            ("fmadd.s", RNE, [s(0x7f80_0000), s(0), s(0x7fc0_0000)], s(0x7fc0_0000), NV),
-            ("fmadd.s", RNE, [s(0), s(0xff80_0000), s(0x7fc0_0000)], s(0x7fc0_0000), NV),
-            ("fmadd.d", RNE, [0x7ff0_0000_0000_0000, 0, 0x7ff8_0000_0000_0000], 0x7ff8_0000_0000_0000, NV),
-            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), s(0x7f80_0001)], s(0x7fc0_0000), NV),
-            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), s(0x7fc0_0001)], s(0x7fc0_0000), 0),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x7f80_0000), s(0), s(0x7fc0_0000)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0), s(0xff80_0000), s(0x7fc0_0000)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.d",
+                RNE,
+                [0x7ff0_0000_0000_0000, 0, 0x7ff8_0000_0000_0000],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), s(0x7f80_0001)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), s(0x7fc0_0001)],
+                s(0x7fc0_0000),
+                0,
+            ),
             // The four signs: 1*2 and 3.
-            ("fmadd.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0x40a0_0000), 0),
-            ("fmsub.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0xbf80_0000), 0),
-            ("fnmsub.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0x3f80_0000), 0),
-            ("fnmadd.s", RNE, [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)], s(0xc0a0_0000), 0),
-            ("fnmadd.d", RNE, [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0x4008_0000_0000_0000], 0xc014_0000_0000_0000, 0),
-            ("fmadd.h", RNE, [h(0x3c00), h(0x4000), h(0x4200)], h(0x4500), 0),
-            ("fnmsub.h", RNE, [h(0x3c00), h(0x4000), h(0x4200)], h(0x3c00), 0),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0x40a0_0000),
+                0,
+            ),
+            (
+                "fmsub.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fnmsub.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fnmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0xc0a0_0000),
+                0,
+            ),
+            (
+                "fnmadd.d",
+                RNE,
+                [
+                    0x3ff0_0000_0000_0000,
+                    0x4000_0000_0000_0000,
+                    0x4008_0000_0000_0000,
+                ],
+                0xc014_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmadd.h",
+                RNE,
+                [h(0x3c00), h(0x4000), h(0x4200)],
+                h(0x4500),
+                0,
+            ),
+            (
+                "fnmsub.h",
+                RNE,
+                [h(0x3c00), h(0x4000), h(0x4200)],
+                h(0x3c00),
+                0,
+            ),
             // Signs of zero results.
             ("fmadd.s", RNE, [s(0), s(0x3f80_0000), s(0)], s(0), 0),
-            ("fnmadd.s", RNE, [s(0), s(0x3f80_0000), s(0)], s(0x8000_0000), 0),
+            (
+                "fnmadd.s",
+                RNE,
+                [s(0), s(0x3f80_0000), s(0)],
+                s(0x8000_0000),
+                0,
+            ),
             ("fnmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
             ("fmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
-            ("fmsub.s", RDN, [s(0x3f80_0000), s(0), s(0)], s(0x8000_0000), 0),
+            (
+                "fmsub.s",
+                RDN,
+                [s(0x3f80_0000), s(0), s(0)],
+                s(0x8000_0000),
+                0,
+            ),
             // One rounding: (1+2^-52)^2 - (1+2^-51) = 2^-104 exactly.
-            ("fmadd.d", RNE, [0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0xbff0_0000_0000_0002], 0x3970_0000_0000_0000, 0),
-            ("fmadd.s", RTZ, [s(0x7f7f_ffff), s(0x4000_0000), s(0)], s(0x7f7f_ffff), OF | NX),
+            (
+                "fmadd.d",
+                RNE,
+                [
+                    0x3ff0_0000_0000_0001,
+                    0x3ff0_0000_0000_0001,
+                    0xbff0_0000_0000_0002,
+                ],
+                0x3970_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmadd.s",
+                RTZ,
+                [s(0x7f7f_ffff), s(0x4000_0000), s(0)],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
         ]);
     }
 
@@ -791,23 +1287,119 @@ mod tests {
             ("fmin.s", RNE, [s(0), s(0x8000_0000), 0], s(0x8000_0000), 0),
             ("fmax.s", RNE, [s(0x8000_0000), s(0), 0], s(0), 0),
             ("fmax.s", RNE, [s(0), s(0x8000_0000), 0], s(0), 0),
-            ("fmin.s", RNE, [s(0x7fc0_0000), s(0x3f80_0000), 0], s(0x3f80_0000), 0),
-            ("fmax.s", RNE, [s(0x3f80_0000), s(0x7fc0_0001), 0], s(0x3f80_0000), 0),
-            ("fmin.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], s(0x3f80_0000), NV),
-            ("fmax.s", RNE, [s(0x3f80_0000), s(0x7f80_0001), 0], s(0x3f80_0000), NV),
-            ("fmin.s", RNE, [s(0x7f80_0001), s(0x7fc0_0000), 0], s(0x7fc0_0000), NV),
-            ("fmax.s", RNE, [s(0x7fc0_0001), s(0xffc0_0002), 0], s(0x7fc0_0000), 0),
-            ("fmin.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
-            ("fmax.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0x3f80_0000), 0),
-            ("fmin.s", RNE, [s(0xc000_0000), s(0xbf80_0000), 0], s(0xc000_0000), 0),
-            ("fmax.s", RNE, [s(0xc000_0000), s(0xbf80_0000), 0], s(0xbf80_0000), 0),
-            ("fmin.s", RNE, [s(0x7f80_0000), s(0xff80_0000), 0], s(0xff80_0000), 0),
-            ("fmin.d", RNE, [0x8000_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7fc0_0000), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x3f80_0000), s(0x7fc0_0001), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0001), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                NV,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x3f80_0000), s(0x7f80_0001), 0],
+                s(0x3f80_0000),
+                NV,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0001), s(0x7fc0_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x7fc0_0001), s(0xffc0_0002), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0xc000_0000), s(0xbf80_0000), 0],
+                s(0xc000_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0xc000_0000), s(0xbf80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0000), s(0xff80_0000), 0],
+                s(0xff80_0000),
+                0,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
             ("fmax.d", RNE, [0x8000_0000_0000_0000, 0, 0], 0, 0),
-            ("fmax.d", RNE, [0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0001, 0], 0x3ff0_0000_0000_0000, NV),
-            ("fmin.d", RNE, [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0], 0x3ff0_0000_0000_0000, 0),
-            ("fmax.d", RNE, [0xbff0_0000_0000_0000, 0xc000_0000_0000_0000, 0], 0xbff0_0000_0000_0000, 0),
-            ("fmin.d", RNE, [0x7ff8_0000_0000_0001, 0x7ff0_0000_0000_0001, 0], 0x7ff8_0000_0000_0000, NV),
+            (
+                "fmax.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0001, 0],
+                0x3ff0_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0],
+                0x3ff0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmax.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0xc000_0000_0000_0000, 0],
+                0xbff0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0x7ff0_0000_0000_0001, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
             ("fmin.h", RNE, [h(0x8000), h(0), 0], h(0x8000), 0),
             ("fmax.h", RNE, [h(0xbc00), h(0x3c00), 0], h(0x3c00), 0),
             ("fmax.h", RNE, [h(0x7c01), h(0x7e00), 0], h(0x7e00), NV),
@@ -828,10 +1420,34 @@ mod tests {
             ("fle.s", RNE, [s(0x8000_0000), s(0), 0], 1, 0),
             ("fle.s", RNE, [s(0x3f80_0000), s(0x7fc0_0000), 0], 0, NV),
             ("fle.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], 1, 0),
-            ("feq.d", RNE, [0x7ff8_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 0, 0),
-            ("feq.d", RNE, [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0], 0, NV),
-            ("flt.d", RNE, [0xbff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0], 1, 0),
-            ("fle.d", RNE, [0x7ff8_0000_0000_0000, 0x7ff8_0000_0000_0000, 0], 0, NV),
+            (
+                "feq.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                0,
+                0,
+            ),
+            (
+                "feq.d",
+                RNE,
+                [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0],
+                0,
+                NV,
+            ),
+            (
+                "flt.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                1,
+                0,
+            ),
+            (
+                "fle.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0x7ff8_0000_0000_0000, 0],
+                0,
+                NV,
+            ),
             ("feq.h", RNE, [h(0x7c01), h(0x7c01), 0], 0, NV),
             ("feq.h", RNE, [h(0x7e00), h(0x7e00), 0], 0, 0),
             ("flt.h", RNE, [h(0xbc00), h(0x3c00), 0], 1, 0),
@@ -888,15 +1504,57 @@ mod tests {
             ("fcvt.w.s", RNE, [s(0x7fc0_0000), 0, 0], 0x7fff_ffff, NV),
             ("fcvt.w.s", RNE, [s(0xffc0_0000), 0, 0], 0x7fff_ffff, NV),
             ("fcvt.w.s", RNE, [s(0x7f80_0000), 0, 0], 0x7fff_ffff, NV),
-            ("fcvt.w.s", RNE, [s(0xff80_0000), 0, 0], 0xffff_ffff_8000_0000, NV),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xff80_0000), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
             ("fcvt.w.s", RNE, [s(0x4f00_0000), 0, 0], 0x7fff_ffff, NV),
-            ("fcvt.w.s", RNE, [s(0xcf00_0000), 0, 0], 0xffff_ffff_8000_0000, 0),
-            ("fcvt.w.s", RNE, [s(0xcf00_0001), 0, 0], 0xffff_ffff_8000_0000, NV),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xcf00_0000), 0, 0],
+                0xffff_ffff_8000_0000,
+                0,
+            ),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xcf00_0001), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
             ("fcvt.w.s", RNE, [s(0x4eff_ffff), 0, 0], 0x7fff_ff80, 0),
-            ("fcvt.w.d", RNE, [0xc1e0_0000_0020_0000, 0, 0], 0xffff_ffff_8000_0000, NV),
-            ("fcvt.w.d", RNE, [0x41df_ffff_ffc0_0000, 0, 0], 0x7fff_ffff, 0),
-            ("fcvt.w.d", RNE, [0x41df_ffff_ffe0_0000, 0, 0], 0x7fff_ffff, NV),
-            ("fcvt.w.d", RTZ, [0x41df_ffff_ffe0_0000, 0, 0], 0x7fff_ffff, NX),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0xc1e0_0000_0020_0000, 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0x41df_ffff_ffc0_0000, 0, 0],
+                0x7fff_ffff,
+                0,
+            ),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0x41df_ffff_ffe0_0000, 0, 0],
+                0x7fff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.w.d",
+                RTZ,
+                [0x41df_ffff_ffe0_0000, 0, 0],
+                0x7fff_ffff,
+                NX,
+            ),
             // 2.5 and -2.5 in every mode.
             ("fcvt.w.s", RNE, [s(0x4020_0000), 0, 0], 2, NX),
             ("fcvt.w.s", RTZ, [s(0x4020_0000), 0, 0], 2, NX),
@@ -917,29 +1575,95 @@ mod tests {
             ("fcvt.wu.s", RMM, [s(0xbf00_0000), 0, 0], 0, NV),
             ("fcvt.wu.s", RNE, [s(0x8000_0000), 0, 0], 0, 0),
             ("fcvt.wu.s", RNE, [s(0x4f80_0000), 0, 0], u64::MAX, NV),
-            ("fcvt.wu.s", RNE, [s(0x4f32_d05e), 0, 0], 0xffff_ffff_b2d0_5e00, 0),
+            (
+                "fcvt.wu.s",
+                RNE,
+                [s(0x4f32_d05e), 0, 0],
+                0xffff_ffff_b2d0_5e00,
+                0,
+            ),
             ("fcvt.wu.s", RNE, [s(0x7fc0_0000), 0, 0], u64::MAX, NV),
             ("fcvt.wu.s", RNE, [s(0xff80_0000), 0, 0], 0, NV),
             ("fcvt.wu.s", RNE, [s(0x7f80_0000), 0, 0], u64::MAX, NV),
             ("fcvt.wu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
             ("fcvt.wu.d", RNE, [0x41ef_ffff_ffe0_0000, 0, 0], u64::MAX, 0),
             // 64-bit.
-            ("fcvt.l.d", RNE, [0x43e0_0000_0000_0000, 0, 0], 0x7fff_ffff_ffff_ffff, NV),
-            ("fcvt.l.d", RNE, [0xc3e0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
-            ("fcvt.l.d", RNE, [0x7ff8_0000_0000_0000, 0, 0], 0x7fff_ffff_ffff_ffff, NV),
-            ("fcvt.l.d", RNE, [0xfff0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, NV),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0x43e0_0000_0000_0000, 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0xc3e0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0xfff0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                NV,
+            ),
             ("fcvt.l.d", RNE, [0x4004_0000_0000_0000, 0, 0], 2, NX),
             ("fcvt.lu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
-            ("fcvt.lu.d", RNE, [0x43f0_0000_0000_0000, 0, 0], u64::MAX, NV),
-            ("fcvt.lu.d", RNE, [0x7ff8_0000_0000_0000, 0, 0], u64::MAX, NV),
-            ("fcvt.lu.d", RNE, [0x43e0_0000_0000_0000, 0, 0], 0x8000_0000_0000_0000, 0),
-            ("fcvt.l.s", RNE, [s(0x5f00_0000), 0, 0], 0x7fff_ffff_ffff_ffff, NV),
-            ("fcvt.l.s", RNE, [s(0xdf00_0000), 0, 0], 0x8000_0000_0000_0000, 0),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x43f0_0000_0000_0000, 0, 0],
+                u64::MAX,
+                NV,
+            ),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0, 0],
+                u64::MAX,
+                NV,
+            ),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x43e0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.l.s",
+                RNE,
+                [s(0x5f00_0000), 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.s",
+                RNE,
+                [s(0xdf00_0000), 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
             ("fcvt.lu.s", RNE, [s(0xbf80_0000), 0, 0], 0, NV),
             ("fcvt.lu.s", RNE, [s(0x5f80_0000), 0, 0], u64::MAX, NV),
             // Half.
             ("fcvt.w.h", RNE, [h(0x7bff), 0, 0], 65504, 0),
-            ("fcvt.w.h", RNE, [h(0xfc00), 0, 0], 0xffff_ffff_8000_0000, NV),
+            (
+                "fcvt.w.h",
+                RNE,
+                [h(0xfc00), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
             ("fcvt.w.h", RNE, [h(0x7e00), 0, 0], 0x7fff_ffff, NV),
             ("fcvt.wu.h", RNE, [h(0xbc00), 0, 0], 0, NV),
             ("fcvt.l.h", RNE, [h(0x3e00), 0, 0], 2, NX),
@@ -952,27 +1676,105 @@ mod tests {
     fn int_to_float_rounds() {
         check(&[
             // 2^53 + 1 ties between 2^53 and 2^53 + 2.
-            ("fcvt.d.l", RNE, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
-            ("fcvt.d.l", RTZ, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
-            ("fcvt.d.l", RDN, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0000, NX),
-            ("fcvt.d.l", RUP, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0001, NX),
-            ("fcvt.d.l", RMM, [0x0020_0000_0000_0001, 0, 0], 0x4340_0000_0000_0001, NX),
-            ("fcvt.d.l", RNE, [0x0020_0000_0000_0003, 0, 0], 0x4340_0000_0000_0002, NX),
+            (
+                "fcvt.d.l",
+                RNE,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RTZ,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RDN,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RUP,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0001,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RMM,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0001,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RNE,
+                [0x0020_0000_0000_0003, 0, 0],
+                0x4340_0000_0000_0002,
+                NX,
+            ),
             ("fcvt.d.l", RNE, [u64::MAX, 0, 0], 0xbff0_0000_0000_0000, 0),
-            ("fcvt.d.lu", RNE, [u64::MAX, 0, 0], 0x43f0_0000_0000_0000, NX),
-            ("fcvt.d.lu", RTZ, [u64::MAX, 0, 0], 0x43ef_ffff_ffff_ffff, NX),
-            ("fcvt.d.w", RNE, [0xffff_ffff_8000_0000, 0, 0], 0xc1e0_0000_0000_0000, 0),
-            ("fcvt.d.wu", RNE, [0xffff_ffff_8000_0000, 0, 0], 0x41e0_0000_0000_0000, 0),
+            (
+                "fcvt.d.lu",
+                RNE,
+                [u64::MAX, 0, 0],
+                0x43f0_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.lu",
+                RTZ,
+                [u64::MAX, 0, 0],
+                0x43ef_ffff_ffff_ffff,
+                NX,
+            ),
+            (
+                "fcvt.d.w",
+                RNE,
+                [0xffff_ffff_8000_0000, 0, 0],
+                0xc1e0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.d.wu",
+                RNE,
+                [0xffff_ffff_8000_0000, 0, 0],
+                0x41e0_0000_0000_0000,
+                0,
+            ),
             // W and Wu read the low 32 bits of the x register.
             ("fcvt.s.w", RNE, [u64::MAX, 0, 0], s(0xbf80_0000), 0),
-            ("fcvt.s.w", RNE, [0x0000_0001_0000_0001, 0, 0], s(0x3f80_0000), 0),
+            (
+                "fcvt.s.w",
+                RNE,
+                [0x0000_0001_0000_0001, 0, 0],
+                s(0x3f80_0000),
+                0,
+            ),
             ("fcvt.s.w", RNE, [0x8000_0000, 0, 0], s(0xcf00_0000), 0),
             ("fcvt.s.wu", RNE, [u64::MAX, 0, 0], s(0x4f80_0000), NX),
             ("fcvt.s.wu", RTZ, [0xffff_ffff, 0, 0], s(0x4f7f_ffff), NX),
             ("fcvt.s.w", RNE, [0x0100_0001, 0, 0], s(0x4b80_0000), NX),
             ("fcvt.s.w", RUP, [0x0100_0001, 0, 0], s(0x4b80_0001), NX),
-            ("fcvt.s.l", RNE, [0x8000_0000_0000_0000, 0, 0], s(0xdf00_0000), 0),
-            ("fcvt.s.lu", RNE, [0x8000_0000_0000_0000, 0, 0], s(0x5f00_0000), 0),
+            (
+                "fcvt.s.l",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                s(0xdf00_0000),
+                0,
+            ),
+            (
+                "fcvt.s.lu",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                s(0x5f00_0000),
+                0,
+            ),
             // Half: 65520 ties between 65504 and (out of range) 65536.
             ("fcvt.h.w", RNE, [65520, 0, 0], h(0x7c00), OF | NX),
             // Toward zero 65520 rounds to 65504, in range: no overflow.
@@ -988,17 +1790,83 @@ mod tests {
     #[test]
     fn float_to_float() {
         check(&[
-            ("fcvt.s.d", RNE, [0x3fd5_5555_5555_5555, 0, 0], s(0x3eaa_aaab), NX),
-            ("fcvt.s.d", RTZ, [0x3fd5_5555_5555_5555, 0, 0], s(0x3eaa_aaaa), NX),
-            ("fcvt.d.s", RNE, [s(0x3eaa_aaab), 0, 0], 0x3fd5_5555_6000_0000, 0),
-            ("fcvt.d.s", RNE, [s(0x7f80_0001), 0, 0], 0x7ff8_0000_0000_0000, NV),
-            ("fcvt.d.s", RNE, [s(0x7fc0_0001), 0, 0], 0x7ff8_0000_0000_0000, 0),
-            ("fcvt.s.d", RNE, [0x7ff8_0000_0000_0001, 0, 0], s(0x7fc0_0000), 0),
-            ("fcvt.s.d", RNE, [0xfff0_0000_0000_0001, 0, 0], s(0x7fc0_0000), NV),
-            ("fcvt.s.d", RNE, [0x7e37_e43c_8800_759c, 0, 0], s(0x7f80_0000), OF | NX),
-            ("fcvt.s.d", RTZ, [0x7e37_e43c_8800_759c, 0, 0], s(0x7f7f_ffff), OF | NX),
-            ("fcvt.s.d", RNE, [0x01a5_6e1f_c2f8_f359, 0, 0], s(0), UF | NX),
-            ("fcvt.s.d", RUP, [0x01a5_6e1f_c2f8_f359, 0, 0], s(0x0000_0001), UF | NX),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fcvt.s.d",
+                RTZ,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x3eaa_aaab), 0, 0],
+                0x3fd5_5555_6000_0000,
+                0,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x7f80_0001), 0, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x7fc0_0001), 0, 0],
+                0x7ff8_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0, 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0xfff0_0000_0000_0001, 0, 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x7e37_e43c_8800_759c, 0, 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RTZ,
+                [0x7e37_e43c_8800_759c, 0, 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x01a5_6e1f_c2f8_f359, 0, 0],
+                s(0),
+                UF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RUP,
+                [0x01a5_6e1f_c2f8_f359, 0, 0],
+                s(0x0000_0001),
+                UF | NX,
+            ),
             ("fcvt.h.s", RNE, [s(0x3f80_0000), 0, 0], h(0x3c00), 0),
             ("fcvt.h.s", RNE, [s(0x477f_e000), 0, 0], h(0x7bff), 0),
             ("fcvt.h.s", RNE, [s(0x477f_f000), 0, 0], h(0x7c00), OF | NX),
@@ -1010,24 +1878,90 @@ mod tests {
             ("fcvt.s.h", RNE, [h(0x0001), 0, 0], s(0x3380_0000), 0),
             ("fcvt.d.h", RNE, [h(0x0001), 0, 0], 0x3e70_0000_0000_0000, 0),
             ("fcvt.d.h", RNE, [h(0xfc00), 0, 0], 0xfff0_0000_0000_0000, 0),
-            ("fcvt.h.d", RNE, [0x3fd5_5555_5555_5555, 0, 0], h(0x3555), NX),
-            ("fcvt.h.d", RUP, [0x3fd5_5555_5555_5555, 0, 0], h(0x3556), NX),
-            ("fcvt.h.d", RNE, [0x3e60_0000_0000_0000, 0, 0], h(0), UF | NX),
-            ("fcvt.h.d", RUP, [0x3e60_0000_0000_0000, 0, 0], h(0x0001), UF | NX),
+            (
+                "fcvt.h.d",
+                RNE,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                h(0x3555),
+                NX,
+            ),
+            (
+                "fcvt.h.d",
+                RUP,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                h(0x3556),
+                NX,
+            ),
+            (
+                "fcvt.h.d",
+                RNE,
+                [0x3e60_0000_0000_0000, 0, 0],
+                h(0),
+                UF | NX,
+            ),
+            (
+                "fcvt.h.d",
+                RUP,
+                [0x3e60_0000_0000_0000, 0, 0],
+                h(0x0001),
+                UF | NX,
+            ),
         ]);
     }
 
     #[test]
     fn sign_injection() {
         check(&[
-            ("fsgnj.s", RNE, [s(0x3f80_0000), s(0xc000_0000), 0], s(0xbf80_0000), 0),
-            ("fsgnjn.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
-            ("fsgnjx.s", RNE, [s(0xbf80_0000), s(0xbf80_0000), 0], s(0x3f80_0000), 0),
-            ("fsgnjx.s", RNE, [s(0xbf80_0000), s(0x3f80_0000), 0], s(0xbf80_0000), 0),
+            (
+                "fsgnj.s",
+                RNE,
+                [s(0x3f80_0000), s(0xc000_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fsgnjn.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fsgnjx.s",
+                RNE,
+                [s(0xbf80_0000), s(0xbf80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fsgnjx.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
             // NaN payloads (signalling ones too) pass through unchanged.
-            ("fsgnjn.s", RNE, [s(0x7f80_0001), s(0x7f80_0001), 0], s(0xff80_0001), 0),
-            ("fsgnjn.d", RNE, [0x7ff8_0000_0000_0001, 0x7ff8_0000_0000_0001, 0], 0xfff8_0000_0000_0001, 0),
-            ("fsgnjx.d", RNE, [0xbff0_0000_0000_0000, 0xbff0_0000_0000_0000, 0], 0x3ff0_0000_0000_0000, 0),
+            (
+                "fsgnjn.s",
+                RNE,
+                [s(0x7f80_0001), s(0x7f80_0001), 0],
+                s(0xff80_0001),
+                0,
+            ),
+            (
+                "fsgnjn.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0x7ff8_0000_0000_0001, 0],
+                0xfff8_0000_0000_0001,
+                0,
+            ),
+            (
+                "fsgnjx.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0xbff0_0000_0000_0000, 0],
+                0x3ff0_0000_0000_0000,
+                0,
+            ),
             ("fsgnj.h", RNE, [h(0x3c00), h(0x8000), 0], h(0xbc00), 0),
         ]);
     }
@@ -1035,14 +1969,56 @@ mod tests {
     #[test]
     fn moves() {
         check(&[
-            ("fmv.x.w", RNE, [0xffff_ffff_bf80_0000, 0, 0], 0xffff_ffff_bf80_0000, 0),
-            ("fmv.x.w", RNE, [0x1234_5678_8765_4321, 0, 0], 0xffff_ffff_8765_4321, 0),
-            ("fmv.x.h", RNE, [0x0000_0000_0000_8001, 0, 0], 0xffff_ffff_ffff_8001, 0),
+            (
+                "fmv.x.w",
+                RNE,
+                [0xffff_ffff_bf80_0000, 0, 0],
+                0xffff_ffff_bf80_0000,
+                0,
+            ),
+            (
+                "fmv.x.w",
+                RNE,
+                [0x1234_5678_8765_4321, 0, 0],
+                0xffff_ffff_8765_4321,
+                0,
+            ),
+            (
+                "fmv.x.h",
+                RNE,
+                [0x0000_0000_0000_8001, 0, 0],
+                0xffff_ffff_ffff_8001,
+                0,
+            ),
             ("fmv.x.h", RNE, [h(0x3c00), 0, 0], 0x3c00, 0),
-            ("fmv.x.d", RNE, [0x1234_5678_9abc_def0, 0, 0], 0x1234_5678_9abc_def0, 0),
-            ("fmv.w.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0xffff_ffff_9abc_def0, 0),
-            ("fmv.h.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0xffff_ffff_ffff_def0, 0),
-            ("fmv.d.x", RNE, [0x1234_5678_9abc_def0, 0, 0], 0x1234_5678_9abc_def0, 0),
+            (
+                "fmv.x.d",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0x1234_5678_9abc_def0,
+                0,
+            ),
+            (
+                "fmv.w.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0xffff_ffff_9abc_def0,
+                0,
+            ),
+            (
+                "fmv.h.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0xffff_ffff_ffff_def0,
+                0,
+            ),
+            (
+                "fmv.d.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0x1234_5678_9abc_def0,
+                0,
+            ),
         ]);
     }
 
@@ -1065,5 +2041,80 @@ mod tests {
     fn flags_do_not_accumulate() {
         assert_eq!(div(Fmt::S, s(0x3f80_0000), s(0), RNE).flags, DZ);
         assert_eq!(add(Fmt::S, s(0x3f80_0000), s(0x3f80_0000), RNE).flags, 0);
+    }
+
+    /// Results against the host's IEEE arithmetic, which rounds to nearest-even: the same bits,
+    /// except that every NaN result must be the canonical NaN.
+    mod against_host {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn want_s(x: f32) -> u64 {
+            s(if x.is_nan() { 0x7fc0_0000 } else { x.to_bits() })
+        }
+
+        fn want_d(x: f64) -> u64 {
+            if x.is_nan() {
+                0x7ff8_0000_0000_0000
+            } else {
+                x.to_bits()
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn single_arithmetic(a: u32, b: u32, c: u32) {
+                let (x, y, z) = (f32::from_bits(a), f32::from_bits(b), f32::from_bits(c));
+                let (a, b, c) = (s(a), s(b), s(c));
+                prop_assert_eq!(add(Fmt::S, a, b, RNE).value, want_s(x + y));
+                prop_assert_eq!(sub(Fmt::S, a, b, RNE).value, want_s(x - y));
+                prop_assert_eq!(mul(Fmt::S, a, b, RNE).value, want_s(x * y));
+                prop_assert_eq!(div(Fmt::S, a, b, RNE).value, want_s(x / y));
+                prop_assert_eq!(sqrt(Fmt::S, a, RNE).value, want_s(x.sqrt()));
+                prop_assert_eq!(fma(Fmt::S, a, b, c, RNE, false, false).value, want_s(x.mul_add(y, z)));
+                prop_assert_eq!(fma(Fmt::S, a, b, c, RNE, true, true).value, want_s((-x).mul_add(y, -z)));
+                prop_assert_eq!(convert(Fmt::D, Fmt::S, a, RNE).value, want_d(f64::from(x)));
+                prop_assert_eq!(eq(Fmt::S, a, b).value, u64::from(x == y));
+                prop_assert_eq!(lt(Fmt::S, a, b).value, u64::from(x < y));
+                prop_assert_eq!(le(Fmt::S, a, b).value, u64::from(x <= y));
+            }
+
+            #[test]
+            fn double_arithmetic(a: u64, b: u64, c: u64) {
+                let (x, y, z) = (f64::from_bits(a), f64::from_bits(b), f64::from_bits(c));
+                prop_assert_eq!(add(Fmt::D, a, b, RNE).value, want_d(x + y));
+                prop_assert_eq!(sub(Fmt::D, a, b, RNE).value, want_d(x - y));
+                prop_assert_eq!(mul(Fmt::D, a, b, RNE).value, want_d(x * y));
+                prop_assert_eq!(div(Fmt::D, a, b, RNE).value, want_d(x / y));
+                prop_assert_eq!(sqrt(Fmt::D, a, RNE).value, want_d(x.sqrt()));
+                prop_assert_eq!(fma(Fmt::D, a, b, c, RNE, false, true).value, want_d(x.mul_add(y, -z)));
+                prop_assert_eq!(convert(Fmt::S, Fmt::D, a, RNE).value, want_s(x as f32));
+            }
+
+            /// Rust's float-to-int `as` truncates and saturates like RISC-V, apart from NaN.
+            #[test]
+            fn to_int_toward_zero(a: u32, b: u64) {
+                let x = f32::from_bits(a);
+                let y = f64::from_bits(b);
+                prop_assume!(!x.is_nan() && !y.is_nan());
+                let a = s(a);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::W, RTZ).value, i64::from(x as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::Wu, RTZ).value, i64::from(x as u32 as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::L, RTZ).value, x as i64 as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::Lu, RTZ).value, x as u64);
+                prop_assert_eq!(to_int(Fmt::D, b, IntKind::W, RTZ).value, i64::from(y as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::D, b, IntKind::Lu, RTZ).value, y as u64);
+            }
+
+            /// Rust's int-to-float `as` rounds to nearest-even.
+            #[test]
+            fn from_int_nearest_even(v: u64) {
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::W, RNE).value, s((v as i32 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::Wu, RNE).value, s((v as u32 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::L, RNE).value, s((v as i64 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::D, v, IntKind::L, RNE).value, (v as i64 as f64).to_bits());
+                prop_assert_eq!(from_int(Fmt::D, v, IntKind::Lu, RNE).value, (v as f64).to_bits());
+            }
+        }
     }
 }
