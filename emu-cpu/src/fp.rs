@@ -3,7 +3,6 @@
 //! saturating conversions. Pure functions on register bits; the interpreter resolves the
 //! dynamic rounding mode, sets mstatus.FS and accumulates the flags.
 //!
-//!
 //! Crate choice: softfloat-wrapper 0.3 (safe API over Berkeley SoftFloat 3e built with its RISCV
 //! specialization: canonical NaNs, RISC-V saturation values, tininess after rounding).
 //!
