@@ -8,7 +8,12 @@
 //! - branch and jump targets print as `0x` + absolute address, without `<symbol>`;
 //! - an illegal instruction prints as `.4byte 0x...` / `.2byte 0x...` (objdump 2.40's form)
 //!   whatever the reason, including encodings objdump accepts but the spec reserves
-//!   (`c.addi16sp sp,0`);
+//!   (`c.addi16sp sp,0`, and 0x0000, which objdump calls `unimp`);
+//! - the RV64 shift-by-0 HINTs print as the shift (`slli a0,a0,0x0`, objdump: `c.slli64 a0`);
+//! - encodings objdump 2.40 rejects but the spec defines print as what they execute: a fence
+//!   with non-zero `fm`/rs1/rd fields (ignored, Unprivileged spec 2.7), `fence.i` with
+//!   non-zero reserved fields, exact conversions (`fcvt.d.w`, ...) with `rm` != 0;
+//! - only the CSRs of `csr_name` are named (no hypervisor, vector or RV32-only `*h` CSRs);
 //! - a `fence` with an empty pred or succ set prints `0` for it (objdump: `unknown`).
 
 use super::insn::{Insn, Op};
@@ -407,9 +412,9 @@ fn fence_set(set: u8) -> String {
 pub fn disasm(insn: &Insn, pc: u64) -> String {
     let Some(pat) = pattern_of(insn.op) else {
         return if insn.len == 2 {
-            format!(".2byte {:#06x}", insn.raw & 0xffff)
+            format!(".2byte {:#x}", insn.raw & 0xffff)
         } else {
-            format!(".4byte {:#010x}", insn.raw)
+            format!(".4byte {:#x}", insn.raw)
         };
     };
     let name = pat.name;

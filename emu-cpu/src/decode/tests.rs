@@ -416,7 +416,7 @@ fn disasm_examples() {
         (0x0505, 0, "addi a0,a0,1"),
         (0x8082, 0, "jalr zero,0(ra)"),
         (0xbfe5, 0x1000, "jal zero,0xff8"),
-        (0x0000, 0, ".2byte 0x0000"),
+        (0x0000, 0, ".2byte 0x0"),
         (0xffff_ffff, 0, ".4byte 0xffffffff"),
     ];
     for (bits, pc, want) in cases {
