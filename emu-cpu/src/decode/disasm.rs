@@ -376,8 +376,9 @@ pub fn op_name(op: Op) -> &'static str {
 }
 
 /// Conversions that are always exact: their `rm` field is encoded (the assembler writes 0)
-/// but never used for rounding, so objdump shows it only when it is not 0.
-fn is_exact_conversion(op: Op) -> bool {
+/// but never used for rounding, so objdump shows it only when it is not 0 (and binutils 2.40
+/// rejects any other value).
+pub(crate) fn is_exact_conversion(op: Op) -> bool {
     matches!(
         op,
         Op::FcvtDS | Op::FcvtDW | Op::FcvtDWu | Op::FcvtSH | Op::FcvtDH

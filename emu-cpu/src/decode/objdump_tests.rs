@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::disasm::is_exact_conversion;
 use super::table::{Format, PATTERNS};
 use super::*;
 
@@ -26,14 +27,6 @@ const OBJDUMP: &str = "riscv64-unknown-elf-objdump";
 /// `pause` and `prefetch.*` HINTs as rvx does.
 const MARCH: &str =
     "-march=rv64gc_zba_zbb_zbs_zbc_zfh_zicbom_zicboz_zicsr_zifencei_zihintpause_zicbop";
-
-/// Conversions whose `rm` binutils 2.40 fixes to 0 (it rejects a rounding-mode operand).
-fn is_exact_conversion(op: Op) -> bool {
-    matches!(
-        op,
-        Op::FcvtDS | Op::FcvtDW | Op::FcvtDWu | Op::FcvtSH | Op::FcvtDH
-    )
-}
 
 /// Assembly lines for one table row: a few operand shapes for its format.
 fn lines_for(op: Op, name: &str, format: Format, mask: u32) -> Vec<String> {
