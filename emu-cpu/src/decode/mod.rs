@@ -30,5 +30,3 @@ pub fn decode(bits: u32) -> Insn {
         compressed::decode16(bits as u16)
     }
 }
-// Temporary stub until the decode branch lands.
-pub fn disasm(i: &Insn, _pc: u64) -> String { format!("{:?}", i.op) }
