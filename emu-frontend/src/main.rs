@@ -52,7 +52,7 @@ fn real_main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rvx: {}", one_line(&format!("{e:#}")));
+            eprintln!("rvx: {}", one_line(&error_chain(&e)));
             EXIT_USAGE
         }
     }
@@ -79,6 +79,23 @@ fn clap_error(e: clap::Error) -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause whose text the message
+/// before it already includes (thiserror messages often embed their source).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn one_line(s: &str) -> String {
