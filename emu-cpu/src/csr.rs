@@ -57,6 +57,10 @@ pub mod num {
     pub const PMPADDR0: u16 = 0x3b0;
     pub const PMPADDR63: u16 = 0x3ef;
     pub const MSECCFG: u16 = 0x747;
+    pub const TSELECT: u16 = 0x7a0;
+    pub const TDATA1: u16 = 0x7a1;
+    pub const TDATA3: u16 = 0x7a3;
+    pub const TINFO: u16 = 0x7a4;
     pub const MCYCLE: u16 = 0xb00;
     pub const MINSTRET: u16 = 0xb02;
     pub const MHPMCOUNTER3: u16 = 0xb03;
@@ -300,6 +304,10 @@ impl Hart {
             }
             PMPADDR0..=PMPADDR63 => self.pmp.read_addr((csr - PMPADDR0) as usize),
             MSECCFG => c.mseccfg,
+            // Sdtrig with no triggers: tselect is hard-wired to 0, tdata1 reads type 0 ("no
+            // trigger"), tinfo says only type 0 exists. Debuggers and OpenSBI probe these.
+            TSELECT..=TDATA3 => 0,
+            TINFO => 1,
             MCYCLE => self.mcycle(),
             MINSTRET => self.instret(),
             MHPMCOUNTER3..=MHPMCOUNTER31 => 0,
@@ -431,6 +439,7 @@ impl Hart {
                 flush_tlb = true;
             }
             MSECCFG => self.csr.mseccfg = 0,
+            TSELECT..=TINFO => {}
             MCYCLE => {
                 self.csr.mcycle_offset = value.wrapping_sub(self.state.instret).wrapping_sub(1)
             }
