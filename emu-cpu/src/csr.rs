@@ -202,9 +202,17 @@ impl Hart {
     /// mip as software sees it: software bits, device lines and the timer comparisons.
     pub fn mip(&self) -> u64 {
         let mut mip = self.csr.mip_sw
-            | self.signals.pending.load(std::sync::atomic::Ordering::Relaxed);
+            | self
+                .signals
+                .pending
+                .load(std::sync::atomic::Ordering::Relaxed);
         let now = self.clock.mtime();
-        if now >= self.signals.mtimecmp.load(std::sync::atomic::Ordering::Relaxed) {
+        if now
+            >= self
+                .signals
+                .mtimecmp
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             mip |= irq::MTIP;
         }
         if self.csr.menvcfg & envcfg::STCE != 0 {
@@ -319,9 +327,7 @@ impl Hart {
     fn stimecmp_allowed(&self) -> bool {
         match self.priv_ {
             Priv::M => true,
-            Priv::S => {
-                self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & 2 != 0
-            }
+            Priv::S => self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & 2 != 0,
             Priv::U => false,
         }
     }
@@ -391,8 +397,15 @@ impl Hart {
             SATP => {
                 let mode = value >> 60;
                 // An unsupported MODE makes the whole write have no effect.
-                if matches!(mode, SATP_MODE_BARE | SATP_MODE_SV39 | SATP_MODE_SV48 | SATP_MODE_SV57) {
-                    let asid_ppn = if mode == SATP_MODE_BARE { 0 } else { value & ((0xffff << 44) | ((1 << 44) - 1)) };
+                if matches!(
+                    mode,
+                    SATP_MODE_BARE | SATP_MODE_SV39 | SATP_MODE_SV48 | SATP_MODE_SV57
+                ) {
+                    let asid_ppn = if mode == SATP_MODE_BARE {
+                        0
+                    } else {
+                        value & ((0xffff << 44) | ((1 << 44) - 1))
+                    };
                     self.csr.satp = (mode << 60) | asid_ppn;
                     flush_tlb = true;
                 }
