@@ -117,8 +117,8 @@
 
 /* Open case n: later checks report n on failure. */
 .macro CASE n
-  .set rvx_case, \n
-  .pushsection .rvx_cases, "", @progbits
+  .set .Lrvx_case, \n
+  .pushsection ..Lrvx_cases, "", @progbits
   .byte \n
   .popsection
   li TESTNUM, \n
@@ -127,7 +127,7 @@
 /* The value a check in the current case compares against (flipped under RVX_FLIP). */
 .macro RVX_EXPECTED_T6 exp
   li t6, \exp
-  .if rvx_case == RVX_FLIP
+  .if .Lrvx_case == RVX_FLIP
   xori t6, t6, 1
   .endif
 .endm
@@ -143,7 +143,7 @@
 /* Fail unless register a == register b. */
 .macro CHECKR a, b
   mv t6, \b
-  .if rvx_case == RVX_FLIP
+  .if .Lrvx_case == RVX_FLIP
   xori t6, t6, 1
   .endif
   beq \a, t6, .Lrvx_ok\@
@@ -186,7 +186,7 @@
 .macro EXPECT_MTRAP cause, resume
   la t0, rvx_mdata
   li t1, \cause
-  .if rvx_case == RVX_FLIP
+  .if .Lrvx_case == RVX_FLIP
   xori t1, t1, 1
   .endif
   sd t1, TR_EXPECT(t0)
@@ -199,7 +199,7 @@
   la t0, rvx_mdata
   sd \resume_reg, TR_RESUME(t0)
   li t1, \cause
-  .if rvx_case == RVX_FLIP
+  .if .Lrvx_case == RVX_FLIP
   xori t1, t1, 1
   .endif
   sd t1, TR_EXPECT(t0)
@@ -209,7 +209,7 @@
 .macro EXPECT_STRAP cause, resume
   la t0, rvx_sdata
   li t1, \cause
-  .if rvx_case == RVX_FLIP
+  .if .Lrvx_case == RVX_FLIP
   xori t1, t1, 1
   .endif
   sd t1, TR_EXPECT(t0)
@@ -281,7 +281,7 @@
   .option norvc
 _start:
   li TESTNUM, 0
-  .set rvx_case, 0
+  .set .Lrvx_case, 0
   la t0, rvx_mtrap
   csrw mtvec, t0
   la t0, rvx_mdata
