@@ -51,6 +51,7 @@ for src in "$@"; do
     cases=$(od -An -v -tu1 "$tmp/$name.cases" | tr -s ' \n' '\n' | sort -un)
     bad=""
     n_cases=0
+    [ -s "$tmp/$name.cases" ] || bad=" (no case list)"
     for n in $cases; do
       n_cases=$((n_cases + 1))
       build "$src" "$tmp/m.elf" -DRVX_FLIP=$n || { bad="$bad $n(build)"; continue; }

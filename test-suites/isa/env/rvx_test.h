@@ -118,7 +118,7 @@
 /* Open case n: later checks report n on failure. */
 .macro CASE n
   .set .Lrvx_case, \n
-  .pushsection ..Lrvx_cases, "", @progbits
+  .pushsection .rvx_cases, "", @progbits
   .byte \n
   .popsection
   li TESTNUM, \n
