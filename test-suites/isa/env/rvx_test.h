@@ -27,6 +27,8 @@
  * The M-mode handler then checks mcause == cause, records mcause, mtval, mepc
  * and mstatus (as they were on entry), and returns with mret to resume_label
  * in M-mode with MPIE cleared (so a pending interrupt does not fire again).
+ * A failed CHECK prints the value and the expectation on the HTIF console
+ * (device 1, command 1) before failing.
  * Any trap that was not announced, or has another cause, prints a line on
  * the HTIF console and fails the current case. EXPECT_STRAP is the same for
  * traps delegated to S-mode: the S-mode handler (stvec) resumes in S-mode
@@ -136,7 +138,8 @@
 .macro CHECK reg, exp
   RVX_EXPECTED_T6 \exp
   beq \reg, t6, .Lrvx_ok\@
-  j rvx_fail
+  mv t5, \reg
+  j rvx_fail_check
 .Lrvx_ok\@:
 .endm
 
@@ -147,7 +150,8 @@
   xori t6, t6, 1
   .endif
   beq \a, t6, .Lrvx_ok\@
-  j rvx_fail
+  mv t5, \a
+  j rvx_fail_check
 .Lrvx_ok\@:
 .endm
 
@@ -252,6 +256,20 @@
   CHECKR t5, t4
 .endm
 
+/* mtval must hold the instruction bits at `label` (32-bit / 16-bit). */
+.macro CHECK_MTVAL_INSN label
+  GET_MTRAP t5, TR_TVAL
+  la t4, \label
+  lwu t4, 0(t4)
+  CHECKR t5, t4
+.endm
+.macro CHECK_MTVAL_INSN16 label
+  GET_MTRAP t5, TR_TVAL
+  la t4, \label
+  lhu t4, 0(t4)
+  CHECKR t5, t4
+.endm
+
 /* Switch from M-mode to privilege `mode` at `label` with mret (clobbers t0). */
 .macro GOTO_MODE mode, label
   la t0, \label
@@ -338,6 +356,24 @@ rvx_fail:
   sd t0, 0(t1)
 3:
   j 3b
+
+/* A CHECK failed: print the value (t5) and the expectation (t6). */
+rvx_fail_check:
+  la a0, rvx_str_check
+  jal rvx_puts
+  mv a0, TESTNUM
+  jal rvx_puthex
+  la a0, rvx_str_got
+  jal rvx_puts
+  mv a0, t5
+  jal rvx_puthex
+  la a0, rvx_str_want
+  jal rvx_puts
+  mv a0, t6
+  jal rvx_puthex
+  li a0, 10
+  jal rvx_putc
+  j rvx_fail
 
 /* M-mode trap handler (direct mode). mscratch holds &rvx_mdata. */
   .balign 64
@@ -499,6 +535,9 @@ rvx_str_mtrap: .string "rvx-test: unexpected trap mcause="
 rvx_str_epc:   .string " mepc="
 rvx_str_tval:  .string " mtval="
 rvx_str_case:  .string " case="
+rvx_str_check: .string "rvx-test: check failed in case "
+rvx_str_got:   .string ": got "
+rvx_str_want:  .string " expected "
 
   .section .tohost, "aw", @progbits
   .balign 4096
