@@ -7,6 +7,9 @@
 # and must exit 0. A test whose source contains a line "QEMU-SKIP: reason" is
 # reported as skipped (QEMU lacks what it tests). Tests are assembled with
 # -DRVX_QEMU so a file may leave out single documented cases QEMU gets wrong.
+# A test marked "QEMU-VIRT: reason" runs on QEMU's virt board instead (it
+# needs something spike lacks, e.g. the time CSR); it is built with
+# -DRVX_QEMU_VIRT and reports through the sifive_test device.
 # --mutate also rebuilds each test once per case n with -DRVX_FLIP=n (which
 # inverts that case's expectations) and checks that QEMU then exits with n,
 # i.e. that every case can actually fail.
@@ -22,13 +25,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 skip=0
 
+board=spike
 build() { # src out extra-flags...
   local src=$1 out=$2; shift 2
-  "$cc" -march=$march -mabi=lp64d -nostdlib -nostartfiles -static \
+  local virt=""
+  [ $board = virt ] && virt=-DRVX_QEMU_VIRT
+  "$cc" $virt -march=$march -mabi=lp64d -nostdlib -nostartfiles -static \
     -I"$here/env" -T "$here/env/link.ld" -DRVX_QEMU "$@" "$src" -o "$out"
 }
 run() {
-  timeout 20 qemu-system-riscv64 -M spike -cpu "$cpu" -bios none -nographic \
+  timeout 20 qemu-system-riscv64 -M $board -cpu "$cpu" -bios none -nographic \
     -kernel "$1" </dev/null
 }
 
@@ -38,6 +44,8 @@ for src in "$@"; do
     echo "$name: SKIP ($(grep -o 'QEMU-SKIP:.*' "$src" | head -1 | cut -c12-))"
     skip=$((skip + 1)); continue
   fi
+  board=spike
+  if grep -q 'QEMU-VIRT:' "$src"; then board=virt; fi
   if ! build "$src" "$tmp/$name.elf"; then
     echo "$name: BUILD FAILED"; fail=$((fail + 1)); continue
   fi

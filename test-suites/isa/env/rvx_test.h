@@ -34,6 +34,10 @@
  * traps delegated to S-mode: the S-mode handler (stvec) resumes in S-mode
  * with sret, SPIE cleared.
  *
+ * Built with -DRVX_QEMU_VIRT (check-qemu.sh does that for tests marked
+ * QEMU-VIRT) the test also reports through the sifive_test device and the
+ * UART of QEMU's virt board, for features QEMU's spike board lacks.
+ *
  * Self-check: assembling with -DRVX_FLIP=n inverts every expectation made
  * inside case n (a CHECK compares against exp ^ 1, an expected trap cause
  * gets bit 0 flipped), so a correct emulator must exit with status n.
@@ -338,6 +342,11 @@ rvx_test_body:
   .balign 4
 rvx_pass:
   fence
+#ifdef RVX_QEMU_VIRT
+  li t0, 0x5555                 /* sifive_test "pass" (QEMU virt only) */
+  li t1, 0x100000
+  sw t0, 0(t1)
+#endif
   li t0, 1
   la t1, tohost
   sd t0, 0(t1)
@@ -350,6 +359,13 @@ rvx_fail:
   bnez t0, 2f
   li t0, 255
 2:
+#ifdef RVX_QEMU_VIRT
+  slli t2, t0, 16               /* sifive_test "fail" with exit code */
+  li t1, 0x3333
+  or t2, t2, t1
+  li t1, 0x100000
+  sw t2, 0(t1)
+#endif
   slli t0, t0, 1
   ori t0, t0, 1
   la t1, tohost
@@ -481,6 +497,11 @@ rvx_strap_unexpected:
 /* HTIF console output (device 1, command 1). Waits a bounded time for the
  * host to acknowledge by clearing tohost. Clobbers t0..t3. */
 rvx_putc:
+#ifdef RVX_QEMU_VIRT
+  li t0, 0x10000000             /* NS16550 THR on QEMU virt */
+  sb a0, 0(t0)
+  ret
+#endif
   li t0, 0x0101000000000000
   andi a0, a0, 0xff
   or t0, t0, a0
