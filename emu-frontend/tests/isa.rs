@@ -4,7 +4,9 @@
 //! (`riscv64-unknown-elf-gcc`, or the compiler named by `$RISCV_CC`) and run
 //! as `rvx run --bios none --kernel t.elf`. A test reports through HTIF
 //! `tohost`: exit status 0 is a pass, any other status is the number of the
-//! failing case (see test-suites/isa/env/rvx_test.h). One `#[test]` per file;
+//! failing case (see test-suites/isa/env/rvx_test.h). A pass also needs the
+//! line "rvx-test: PASS" on the HTIF console, so an rvx that exits 0 without
+//! running the guest does not pass. One `#[test]` per file;
 //! `every_isa_source_is_listed` makes sure no file is forgotten.
 
 use std::fs::File;
@@ -14,6 +16,9 @@ use std::time::{Duration, Instant};
 
 /// Per-test wall-clock limit; a hung guest is killed and reported.
 const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Printed by the guest (env/rvx_test.h) just before it reports a pass.
+const PASS_LINE: &str = "rvx-test: PASS";
 
 const MARCH: &str = "rv64gc_zba_zbb_zbs_zbc_zfh_zicsr_zifencei_zicbom_zicboz";
 
@@ -61,7 +66,8 @@ fn assemble(name: &str, dir: &Path) -> Result<PathBuf, String> {
 /// on timeout) and everything it printed.
 fn run_rvx(elf: &Path, dir: &Path) -> Result<(Option<ExitStatus>, String), String> {
     let log_path = dir.join("rvx.log");
-    let log = File::create(&log_path).map_err(|e| format!("creating {}: {e}", log_path.display()))?;
+    let log =
+        File::create(&log_path).map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rvx"))
         .args(["run", "--bios", "none", "--kernel"])
@@ -94,7 +100,12 @@ fn run_isa_test(name: &str) {
     let elf = assemble(name, dir.path()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let (status, output) = run_rvx(&elf, dir.path()).unwrap_or_else(|e| panic!("{name}: {e}"));
     match status {
-        Some(s) if s.success() => {}
+        Some(s) if s.success() && output.contains(PASS_LINE) => {}
+        Some(s) if s.success() => panic!(
+            "{name}: rvx exited with status 0 but the guest never printed `{PASS_LINE}` \
+             on the HTIF console (device 1, command 1), so it did not reach the end of \
+             the test\n--- rvx output ---\n{output}"
+        ),
         Some(s) => match s.code() {
             Some(case) => panic!(
                 "{name}: failed in case {case} (exit status {case}; see \
@@ -141,7 +152,7 @@ isa_tests! {
     loadstore,
     muldiv,
     pmp,
-    priv,
+    privilege,
     trap_access,
     trap_breakpoint,
     trap_ecall,
