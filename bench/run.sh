@@ -142,10 +142,11 @@ for p in "${programs[@]}"; do
         echo "running $p on qemu ..." >&2
         secs[$p,qemu]=$(best_of "$OUT/$p.qemu.log" "$QEMU" -M virt -bios none -nographic -kernel "$elf") || status=1
         if [ $use_rvx = 0 ]; then
-            # No rvx: count instructions with QEMU's deterministic icount mode instead (a separate,
-            # untimed run; with -icount shift=0 QEMU's minstret is its instruction counter).
-            insn_source="QEMU -icount shift=0 (minstret), no rvx run"
-            timeout "$TIMEOUT" "$QEMU" -M virt -bios none -nographic -icount shift=0 -kernel "$elf" \
+            # No rvx: count instructions with QEMU's icount mode instead (a separate, untimed run).
+            # With -icount shift=0,sleep=off QEMU's minstret is its executed-instruction counter;
+            # with the default sleep=on, clock warps add a run-to-run varying bias of up to 1%.
+            insn_source="QEMU -icount shift=0,sleep=off (minstret), no rvx run"
+            timeout "$TIMEOUT" "$QEMU" -M virt -bios none -nographic -icount shift=0,sleep=off -kernel "$elf" \
                 </dev/null >"$OUT/$p.qemu-icount.log" 2>&1 || status=1
             insns[$p]=$(instret_of "$OUT/$p.qemu-icount.log")
         fi
