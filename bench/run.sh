@@ -127,6 +127,8 @@ instret_of() { sed -n 's/^rvx-bench .* instret=\([0-9]*\).*/\1/p' "$1" | tr -d '
 mips() { awk -v n="$1" -v t="$2" 'BEGIN { if (t == "FAIL" || n == "" || t <= 0) print "-"; else printf "%.0f\n", n / t / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "FAIL" || b == "FAIL" || b <= 0) print "-"; else printf "%.2f\n", a / b }'; }
 
+# Other work on the machine skews wall times; record how busy it was when we started.
+loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A secs insns
 insn_source="rvx (minstret)"
 for p in "${programs[@]}"; do
@@ -213,7 +215,7 @@ done
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
 echo "Machine: ${cpu:-unknown CPU}, $(nproc) host CPUs, $(uname -sr)"
-echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average at start: $loadavg"
 if [ $use_rvx = 1 ]; then
     rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
     git -C "$repo" diff --quiet HEAD -- 2>/dev/null || rev+=" (with uncommitted changes)"
