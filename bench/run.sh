@@ -137,7 +137,14 @@ for p in "${programs[@]}"; do
         for a in "${accels[@]}"; do
             echo "running $p on rvx --accel $a ..." >&2
             secs[$p,$a]=$(best_of "$OUT/$p.rvx-$a.log" "$RVX" run --bios none --kernel "$elf" --accel "$a") || status=1
-            [ -z "${insns[$p]:-}" ] && insns[$p]=$(instret_of "$OUT/$p.rvx-$a.log")
+            n=$(instret_of "$OUT/$p.rvx-$a.log")
+            if [ -z "${insns[$p]:-}" ]; then
+                insns[$p]=$n
+            elif [ -n "$n" ] && [ "$n" != "${insns[$p]}" ]; then
+                # minstret is exact in every engine, so the same ELF must retire the same count.
+                echo "run.sh: $p: --accel $a retired $n instructions, ${accels[0]} ${insns[$p]}" >&2
+                status=1
+            fi
         done
     fi
     if [ $use_qemu = 1 ]; then
