@@ -57,6 +57,10 @@ pub mod num {
     pub const PMPADDR0: u16 = 0x3b0;
     pub const PMPADDR63: u16 = 0x3ef;
     pub const MSECCFG: u16 = 0x747;
+    pub const TSELECT: u16 = 0x7a0;
+    pub const TDATA1: u16 = 0x7a1;
+    pub const TDATA3: u16 = 0x7a3;
+    pub const TINFO: u16 = 0x7a4;
     pub const MCYCLE: u16 = 0xb00;
     pub const MINSTRET: u16 = 0xb02;
     pub const MHPMCOUNTER3: u16 = 0xb03;
@@ -198,9 +202,17 @@ impl Hart {
     /// mip as software sees it: software bits, device lines and the timer comparisons.
     pub fn mip(&self) -> u64 {
         let mut mip = self.csr.mip_sw
-            | self.signals.pending.load(std::sync::atomic::Ordering::Relaxed);
+            | self
+                .signals
+                .pending
+                .load(std::sync::atomic::Ordering::Relaxed);
         let now = self.clock.mtime();
-        if now >= self.signals.mtimecmp.load(std::sync::atomic::Ordering::Relaxed) {
+        if now
+            >= self
+                .signals
+                .mtimecmp
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             mip |= irq::MTIP;
         }
         if self.csr.menvcfg & envcfg::STCE != 0 {
@@ -300,6 +312,10 @@ impl Hart {
             }
             PMPADDR0..=PMPADDR63 => self.pmp.read_addr((csr - PMPADDR0) as usize),
             MSECCFG => c.mseccfg,
+            // Sdtrig with no triggers: tselect is hard-wired to 0, tdata1 reads type 0 ("no
+            // trigger"), tinfo says only type 0 exists. Debuggers and OpenSBI probe these.
+            TSELECT..=TDATA3 => 0,
+            TINFO => 1,
             MCYCLE => self.mcycle(),
             MINSTRET => self.instret(),
             MHPMCOUNTER3..=MHPMCOUNTER31 => 0,
@@ -311,9 +327,7 @@ impl Hart {
     fn stimecmp_allowed(&self) -> bool {
         match self.priv_ {
             Priv::M => true,
-            Priv::S => {
-                self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & 2 != 0
-            }
+            Priv::S => self.csr.menvcfg & envcfg::STCE != 0 && self.csr.mcounteren & 2 != 0,
             Priv::U => false,
         }
     }
@@ -383,8 +397,15 @@ impl Hart {
             SATP => {
                 let mode = value >> 60;
                 // An unsupported MODE makes the whole write have no effect.
-                if matches!(mode, SATP_MODE_BARE | SATP_MODE_SV39 | SATP_MODE_SV48 | SATP_MODE_SV57) {
-                    let asid_ppn = if mode == SATP_MODE_BARE { 0 } else { value & ((0xffff << 44) | ((1 << 44) - 1)) };
+                if matches!(
+                    mode,
+                    SATP_MODE_BARE | SATP_MODE_SV39 | SATP_MODE_SV48 | SATP_MODE_SV57
+                ) {
+                    let asid_ppn = if mode == SATP_MODE_BARE {
+                        0
+                    } else {
+                        value & ((0xffff << 44) | ((1 << 44) - 1))
+                    };
                     self.csr.satp = (mode << 60) | asid_ppn;
                     flush_tlb = true;
                 }
@@ -431,6 +452,7 @@ impl Hart {
                 flush_tlb = true;
             }
             MSECCFG => self.csr.mseccfg = 0,
+            TSELECT..=TINFO => {}
             MCYCLE => {
                 self.csr.mcycle_offset = value.wrapping_sub(self.state.instret).wrapping_sub(1)
             }

@@ -3,8 +3,17 @@
 //! saturating conversions. Pure functions on register bits; the interpreter resolves the
 //! dynamic rounding mode, sets mstatus.FS and accumulates the flags.
 //!
-//! TODO(helper): implementation (Berkeley SoftFloat 3e with the RISC-V specialization, through
-//! softfloat-wrapper).
+//! Crate choice: softfloat-wrapper 0.3 (safe API over Berkeley SoftFloat 3e built with its RISCV
+//! specialization: canonical NaNs, RISC-V saturation values, tininess after rounding).
+//!
+//! SoftFloat does the arithmetic, conversions and compares. NaN-boxing, fmin/fmax, fclass, sign
+//! injection and fmv are bit manipulations done here, in safe Rust: SoftFloat has no
+//! minimumNumber/maximumNumber operation nor a classify, and the others are not arithmetic.
+//! SoftFloat's rounding mode and exception flags are thread-local; every operation here sets the
+//! mode, clears the flags before it runs and reads them after, so results do not depend on what
+//! ran before on the same thread.
+
+use softfloat_wrapper::{ExceptionFlags, Float, RoundingMode, F16, F32, F64};
 
 /// A floating-point format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,23 +81,2039 @@ pub struct FpOut {
     pub value: u64,
     pub flags: u8,
 }
-// Temporary stubs until the fp branch lands.
-pub fn nan_box(_: Fmt, b: u64) -> u64 { b }
-pub fn add(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn sub(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn mul(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn div(_: Fmt, _: u64, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn sqrt(_: Fmt, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn fma(_: Fmt, _: u64, _: u64, _: u64, _: Rm, _: bool, _: bool) -> FpOut { unimplemented!() }
-pub fn min(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
-pub fn max(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
-pub fn sgnj(_: Fmt, _: u64, _: u64, _: Sgnj) -> u64 { unimplemented!() }
-pub fn eq(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
-pub fn lt(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
-pub fn le(_: Fmt, _: u64, _: u64) -> FpOut { unimplemented!() }
-pub fn classify(_: Fmt, _: u64) -> u64 { unimplemented!() }
-pub fn to_int(_: Fmt, _: u64, _: IntKind, _: Rm) -> FpOut { unimplemented!() }
-pub fn from_int(_: Fmt, _: u64, _: IntKind, _: Rm) -> FpOut { unimplemented!() }
-pub fn convert(_: Fmt, _: Fmt, _: u64, _: Rm) -> FpOut { unimplemented!() }
-pub fn mv_to_x(_: Fmt, r: u64) -> u64 { r }
-pub fn mv_from_x(_: Fmt, x: u64) -> u64 { x }
+
+/// Bit layout of a format: the masks the bit-level operations (boxing, fmin/fmax, fclass, sign
+/// injection) work with.
+#[derive(Clone, Copy)]
+struct Layout {
+    /// All value bits of the format.
+    mask: u64,
+    sign: u64,
+    exp: u64,
+    frac: u64,
+    /// The most significant fraction bit: set in a quiet NaN, clear in a signalling one.
+    quiet: u64,
+    /// The canonical NaN (spec 13.3 / 14.3 / 22.2): positive, quiet bit set, rest of payload 0.
+    canonical_nan: u64,
+}
+
+const fn layout(fmt: Fmt) -> Layout {
+    match fmt {
+        Fmt::H => Layout {
+            mask: 0xffff,
+            sign: 0x8000,
+            exp: 0x7c00,
+            frac: 0x03ff,
+            quiet: 0x0200,
+            canonical_nan: 0x7e00,
+        },
+        Fmt::S => Layout {
+            mask: 0xffff_ffff,
+            sign: 0x8000_0000,
+            exp: 0x7f80_0000,
+            frac: 0x007f_ffff,
+            quiet: 0x0040_0000,
+            canonical_nan: 0x7fc0_0000,
+        },
+        Fmt::D => Layout {
+            mask: u64::MAX,
+            sign: 0x8000_0000_0000_0000,
+            exp: 0x7ff0_0000_0000_0000,
+            frac: 0x000f_ffff_ffff_ffff,
+            quiet: 0x0008_0000_0000_0000,
+            canonical_nan: 0x7ff8_0000_0000_0000,
+        },
+    }
+}
+
+impl Layout {
+    fn is_nan(self, v: u64) -> bool {
+        v & self.exp == self.exp && v & self.frac != 0
+    }
+
+    fn is_snan(self, v: u64) -> bool {
+        self.is_nan(v) && v & self.quiet == 0
+    }
+}
+
+/// NaN-box a value of `fmt` into a 64-bit f register (spec 14.2): for a format narrower than
+/// FLEN = 64 all upper bits are set to 1. D is stored as is.
+pub fn nan_box(fmt: Fmt, bits: u64) -> u64 {
+    let l = layout(fmt);
+    (bits & l.mask) | !l.mask
+}
+
+/// The value bits of `fmt` held in register value `reg` (spec 14.2): a narrower value that is
+/// not properly NaN-boxed (upper bits not all 1) reads as that format's canonical NaN.
+pub fn unbox(fmt: Fmt, reg: u64) -> u64 {
+    let l = layout(fmt);
+    if reg | l.mask == u64::MAX {
+        reg & l.mask
+    } else {
+        l.canonical_nan
+    }
+}
+
+/// A SoftFloat type as a register value of one format.
+trait RegFloat: Float + Copy {
+    const FMT: Fmt;
+    fn from_value(v: u64) -> Self;
+    fn value(self) -> u64;
+    /// Convert from another SoftFloat type into this one, rounding with `rm`.
+    fn convert_from<S: Float>(s: &S, rm: RoundingMode) -> Self;
+
+    /// Read an f register as this format (unboxing it).
+    fn load(reg: u64) -> Self {
+        Self::from_value(unbox(Self::FMT, reg))
+    }
+
+    /// The NaN-boxed register value of this result.
+    fn store(self) -> u64 {
+        nan_box(Self::FMT, self.value())
+    }
+}
+
+impl RegFloat for F16 {
+    const FMT: Fmt = Fmt::H;
+    fn from_value(v: u64) -> Self {
+        F16::from_bits(v as u16)
+    }
+    fn value(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    fn convert_from<S: Float>(s: &S, rm: RoundingMode) -> Self {
+        s.to_f16(rm)
+    }
+}
+
+impl RegFloat for F32 {
+    const FMT: Fmt = Fmt::S;
+    fn from_value(v: u64) -> Self {
+        F32::from_bits(v as u32)
+    }
+    fn value(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    fn convert_from<S: Float>(s: &S, rm: RoundingMode) -> Self {
+        s.to_f32(rm)
+    }
+}
+
+impl RegFloat for F64 {
+    const FMT: Fmt = Fmt::D;
+    fn from_value(v: u64) -> Self {
+        F64::from_bits(v)
+    }
+    fn value(self) -> u64 {
+        self.to_bits()
+    }
+    fn convert_from<S: Float>(s: &S, rm: RoundingMode) -> Self {
+        s.to_f64(rm)
+    }
+}
+
+/// Run `$body` with the type alias `$T` bound to the SoftFloat type of `$fmt`.
+macro_rules! by_fmt {
+    ($fmt:expr, $T:ident => $body:expr) => {
+        match $fmt {
+            Fmt::H => {
+                type $T = F16;
+                $body
+            }
+            Fmt::S => {
+                type $T = F32;
+                $body
+            }
+            Fmt::D => {
+                type $T = F64;
+                $body
+            }
+        }
+    };
+}
+
+fn rounding(rm: Rm) -> RoundingMode {
+    match rm {
+        Rm::Rne => RoundingMode::TiesToEven,
+        Rm::Rtz => RoundingMode::TowardZero,
+        Rm::Rdn => RoundingMode::TowardNegative,
+        Rm::Rup => RoundingMode::TowardPositive,
+        Rm::Rmm => RoundingMode::TiesToAway,
+    }
+}
+
+/// Run one SoftFloat operation with the thread-local exception flags cleared before and read
+/// after, and translate them to fflags. (SoftFloat's "infinite" flag is IEEE divide-by-zero.)
+fn with_flags(op: impl FnOnce() -> u64) -> FpOut {
+    ExceptionFlags::default().set();
+    let value = op();
+    let mut raised = ExceptionFlags::default();
+    raised.get();
+    let mut fflags = 0;
+    if raised.is_inexact() {
+        fflags |= flags::NX;
+    }
+    if raised.is_underflow() {
+        fflags |= flags::UF;
+    }
+    if raised.is_overflow() {
+        fflags |= flags::OF;
+    }
+    if raised.is_infinite() {
+        fflags |= flags::DZ;
+    }
+    if raised.is_invalid() {
+        fflags |= flags::NV;
+    }
+    FpOut {
+        value,
+        flags: fflags,
+    }
+}
+
+/// fadd.
+pub fn add(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).add(T::load(b), rm).store()))
+}
+
+/// fsub.
+pub fn sub(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sub(T::load(b), rm).store()))
+}
+
+/// fmul.
+pub fn mul(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).mul(T::load(b), rm).store()))
+}
+
+/// fdiv.
+pub fn div(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).div(T::load(b), rm).store()))
+}
+
+/// fsqrt.
+pub fn sqrt(fmt: Fmt, a: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sqrt(rm).store()))
+}
+
+/// The fused multiply-adds, with one rounding (spec 13.6):
+/// fmadd: (false,false) a*b+c; fmsub: (false,true) a*b-c; fnmsub: (true,false) -(a*b)+c;
+/// fnmadd: (true,true) -(a*b)-c.
+///
+/// Negating the product is done by flipping the sign of `a` before the exact multiply, which
+/// gives the same exact value (and so the same rounding and zero signs); a flipped NaN stays
+/// signalling or quiet, so NV is unchanged. SoftFloat's mulAdd raises NV for inf*0 even when
+/// the addend is a quiet NaN, as the spec requires.
+pub fn fma(
+    fmt: Fmt,
+    a: u64,
+    b: u64,
+    c: u64,
+    rm: Rm,
+    negate_product: bool,
+    negate_addend: bool,
+) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| {
+        let mut x = T::load(a);
+        let mut z = T::load(c);
+        if negate_product {
+            x = x.neg();
+        }
+        if negate_addend {
+            z = z.neg();
+        }
+        x.fused_mul_add(T::load(b), z, rm).store()
+    }))
+}
+
+/// fmin/fmax of the 2019+ spec (13.6, IEEE 754-2019 minimumNumber/maximumNumber): -0 < +0, a
+/// single NaN input yields the other operand, two NaNs yield the canonical NaN, and any
+/// signalling NaN input raises NV even when the result is not a NaN.
+fn min_max(fmt: Fmt, a: u64, b: u64, want_max: bool) -> FpOut {
+    let l = layout(fmt);
+    let x = unbox(fmt, a);
+    let y = unbox(fmt, b);
+    let flags = if l.is_snan(x) || l.is_snan(y) {
+        flags::NV
+    } else {
+        0
+    };
+    let value = match (l.is_nan(x), l.is_nan(y)) {
+        (true, true) => l.canonical_nan,
+        (true, false) => y,
+        (false, true) => x,
+        (false, false) => {
+            // Sign-magnitude order with -0 below +0.
+            let (sx, sy) = (x & l.sign != 0, y & l.sign != 0);
+            let x_below_y = if sx != sy {
+                sx
+            } else if sx {
+                x > y
+            } else {
+                x < y
+            };
+            if x_below_y != want_max {
+                x
+            } else {
+                y
+            }
+        }
+    };
+    FpOut {
+        value: nan_box(fmt, value),
+        flags,
+    }
+}
+
+/// fmin.
+pub fn min(fmt: Fmt, a: u64, b: u64) -> FpOut {
+    min_max(fmt, a, b, false)
+}
+
+/// fmax.
+pub fn max(fmt: Fmt, a: u64, b: u64) -> FpOut {
+    min_max(fmt, a, b, true)
+}
+
+/// fsgnj/fsgnjn/fsgnjx (spec 13.7): the inputs are unboxed like any other operation (an
+/// improperly boxed input is the canonical NaN), then the bits are copied as they are: no NaN
+/// canonicalisation and no flags.
+pub fn sgnj(fmt: Fmt, a: u64, b: u64, kind: Sgnj) -> u64 {
+    let l = layout(fmt);
+    let x = unbox(fmt, a);
+    let y = unbox(fmt, b);
+    let sign = match kind {
+        Sgnj::J => y,
+        Sgnj::N => !y,
+        Sgnj::X => x ^ y,
+    } & l.sign;
+    nan_box(fmt, (x & !l.sign) | sign)
+}
+
+/// feq: quiet compare, NV only for a signalling NaN input (spec 13.8).
+pub fn eq(fmt: Fmt, a: u64, b: u64) -> FpOut {
+    by_fmt!(fmt, T => with_flags(|| u64::from(T::load(a).eq(T::load(b)))))
+}
+
+/// flt: signalling compare, NV for any NaN input (spec 13.8).
+pub fn lt(fmt: Fmt, a: u64, b: u64) -> FpOut {
+    by_fmt!(fmt, T => with_flags(|| u64::from(T::load(a).lt(T::load(b)))))
+}
+
+/// fle: signalling compare, NV for any NaN input (spec 13.8).
+pub fn le(fmt: Fmt, a: u64, b: u64) -> FpOut {
+    by_fmt!(fmt, T => with_flags(|| u64::from(T::load(a).le(T::load(b)))))
+}
+
+/// fclass (spec 13.9): exactly one of the ten bits is set.
+pub fn classify(fmt: Fmt, a: u64) -> u64 {
+    let l = layout(fmt);
+    let x = unbox(fmt, a);
+    let negative = x & l.sign != 0;
+    let exp = x & l.exp;
+    let frac = x & l.frac;
+    let bit = if exp == l.exp {
+        if frac == 0 {
+            if negative {
+                0
+            } else {
+                7
+            }
+        } else if x & l.quiet == 0 {
+            8
+        } else {
+            9
+        }
+    } else if exp == 0 {
+        match (negative, frac == 0) {
+            (true, true) => 3,
+            (true, false) => 2,
+            (false, true) => 4,
+            (false, false) => 5,
+        }
+    } else if negative {
+        1
+    } else {
+        6
+    };
+    1 << bit
+}
+
+/// fcvt.{w,wu,l,lu}.{h,s,d} (spec 13.7, table "domains of float-to-integer conversions"): out of
+/// range and NaN inputs saturate (NaN to the largest positive value) and raise NV; an inexact
+/// in-range result raises NX. The 32-bit results, unsigned ones included, are sign-extended
+/// into the 64-bit x register. SoftFloat's RISCV specialization returns exactly the spec's
+/// saturation values.
+pub fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => {
+        let x = T::load(a);
+        with_flags(|| match kind {
+            IntKind::W => i64::from(x.to_i32(rm, true)) as u64,
+            IntKind::Wu => i64::from(x.to_u32(rm, true) as i32) as u64,
+            IntKind::L => x.to_i64(rm, true) as u64,
+            IntKind::Lu => x.to_u64(rm, true),
+        })
+    })
+}
+
+/// fcvt.{h,s,d}.{w,wu,l,lu}: `v` is the x register; W and Wu read its low 32 bits.
+pub fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| {
+        match kind {
+            IntKind::W => T::from_i32(v as i32, rm),
+            IntKind::Wu => T::from_u32(v as u32, rm),
+            IntKind::L => T::from_i64(v as i64, rm),
+            IntKind::Lu => T::from_u64(v, rm),
+        }
+        .store()
+    }))
+}
+
+/// fcvt between formats (fcvt.s.d, fcvt.d.s, and the Zfh fcvt.{h,s,d}.{h,s,d}): NaN results
+/// are canonical and a signalling NaN input raises NV (SoftFloat's RISCV specialization).
+/// `to == from` is no instruction; it returns the value unchanged.
+pub fn convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(from, A => {
+        let x = A::load(a);
+        by_fmt!(to, B => with_flags(|| B::convert_from(&x, rm).store()))
+    })
+}
+
+/// fmv.x.h/fmv.x.w/fmv.x.d (spec 13.7, 22.2): the low 16/32 bits of the register, sign-extended,
+/// with no unboxing check.
+pub fn mv_to_x(fmt: Fmt, reg: u64) -> u64 {
+    match fmt {
+        Fmt::H => i64::from(reg as u16 as i16) as u64,
+        Fmt::S => i64::from(reg as u32 as i32) as u64,
+        Fmt::D => reg,
+    }
+}
+
+/// fmv.h.x/fmv.w.x/fmv.d.x: the low bits of `x`, NaN-boxed.
+pub fn mv_from_x(fmt: Fmt, x: u64) -> u64 {
+    nan_box(fmt, x)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Hand-picked vectors, one row per instruction execution, named by the RISC-V mnemonic so
+    //! that each row can be replayed on another implementation. The rows were cross-checked
+    //! against QEMU 7.2 (`qemu-system-riscv64 -cpu rv64,zfh=true`, bare metal), which uses its
+    //! own softfloat, not Berkeley SoftFloat.
+
+    use super::flags::{DZ, NV, NX, OF, UF};
+    use super::*;
+
+    const RNE: Rm = Rm::Rne;
+    const RTZ: Rm = Rm::Rtz;
+    const RDN: Rm = Rm::Rdn;
+    const RUP: Rm = Rm::Rup;
+    const RMM: Rm = Rm::Rmm;
+
+    /// A properly NaN-boxed single.
+    const fn s(v: u32) -> u64 {
+        0xffff_ffff_0000_0000 | v as u64
+    }
+
+    /// A properly NaN-boxed half.
+    const fn h(v: u16) -> u64 {
+        0xffff_ffff_ffff_0000 | v as u64
+    }
+
+    /// (mnemonic, rounding mode (ignored where the instruction has none), raw source register
+    /// values (f or x, as the instruction reads them), expected rd value, expected fflags)
+    type Row = (&'static str, Rm, [u64; 3], u64, u8);
+
+    fn fmt_of(s: &str) -> Fmt {
+        match s {
+            "h" => Fmt::H,
+            "s" => Fmt::S,
+            "d" => Fmt::D,
+            _ => panic!("no format {s}"),
+        }
+    }
+
+    fn int_of(s: &str) -> Option<IntKind> {
+        Some(match s {
+            "w" => IntKind::W,
+            "wu" => IntKind::Wu,
+            "l" => IntKind::L,
+            "lu" => IntKind::Lu,
+            _ => return None,
+        })
+    }
+
+    /// Execute one instruction named by its mnemonic, the way the interpreter will.
+    fn exec(insn: &str, rm: Rm, [a, b, c]: [u64; 3]) -> FpOut {
+        let parts: Vec<&str> = insn.split('.').collect();
+        let plain = |value| FpOut { value, flags: 0 };
+        let f = || fmt_of(parts[1]);
+        match parts[0] {
+            "fadd" => add(f(), a, b, rm),
+            "fsub" => sub(f(), a, b, rm),
+            "fmul" => mul(f(), a, b, rm),
+            "fdiv" => div(f(), a, b, rm),
+            "fsqrt" => sqrt(f(), a, rm),
+            "fmadd" => fma(f(), a, b, c, rm, false, false),
+            "fmsub" => fma(f(), a, b, c, rm, false, true),
+            "fnmsub" => fma(f(), a, b, c, rm, true, false),
+            "fnmadd" => fma(f(), a, b, c, rm, true, true),
+            "fmin" => min(f(), a, b),
+            "fmax" => max(f(), a, b),
+            "fsgnj" => plain(sgnj(f(), a, b, Sgnj::J)),
+            "fsgnjn" => plain(sgnj(f(), a, b, Sgnj::N)),
+            "fsgnjx" => plain(sgnj(f(), a, b, Sgnj::X)),
+            "feq" => eq(f(), a, b),
+            "flt" => lt(f(), a, b),
+            "fle" => le(f(), a, b),
+            "fclass" => plain(classify(f(), a)),
+            "fcvt" => match (int_of(parts[1]), int_of(parts[2])) {
+                (Some(kind), None) => to_int(fmt_of(parts[2]), a, kind, rm),
+                (None, Some(kind)) => from_int(fmt_of(parts[1]), a, kind, rm),
+                _ => convert(fmt_of(parts[1]), fmt_of(parts[2]), a, rm),
+            },
+            "fmv" => {
+                let fmv_fmt = |s| if s == "w" { Fmt::S } else { fmt_of(s) };
+                if parts[1] == "x" {
+                    plain(mv_to_x(fmv_fmt(parts[2]), a))
+                } else {
+                    plain(mv_from_x(fmv_fmt(parts[1]), a))
+                }
+            }
+            _ => panic!("unknown mnemonic {insn}"),
+        }
+    }
+
+    /// Run every row and report all mismatches at once.
+    fn check(rows: &[Row]) {
+        let mut failures = String::new();
+        for &(insn, rm, srcs, value, fflags) in rows {
+            let got = exec(insn, rm, srcs);
+            if got
+                != (FpOut {
+                    value,
+                    flags: fflags,
+                })
+            {
+                failures += &format!(
+                    "\n{insn} {rm:?} {srcs:x?}: got {:#x} flags {:#x}, want {value:#x} flags {fflags:#x}",
+                    got.value, got.flags
+                );
+            }
+        }
+        assert!(failures.is_empty(), "mismatches:{failures}");
+    }
+
+    #[test]
+    fn boxing() {
+        assert_eq!(nan_box(Fmt::S, 0x3f80_0000), 0xffff_ffff_3f80_0000);
+        assert_eq!(nan_box(Fmt::H, 0x3c00), 0xffff_ffff_ffff_3c00);
+        assert_eq!(
+            nan_box(Fmt::D, 0x1234_5678_9abc_def0),
+            0x1234_5678_9abc_def0
+        );
+        assert_eq!(unbox(Fmt::S, 0xffff_ffff_3f80_0000), 0x3f80_0000);
+        assert_eq!(unbox(Fmt::S, 0x0000_0000_3f80_0000), 0x7fc0_0000);
+        assert_eq!(unbox(Fmt::S, 0xffff_fffe_3f80_0000), 0x7fc0_0000);
+        assert_eq!(unbox(Fmt::H, 0xffff_ffff_ffff_3c00), 0x3c00);
+        assert_eq!(unbox(Fmt::H, 0xffff_ffff_0000_3c00), 0x7e00);
+        assert_eq!(unbox(Fmt::D, 0x0000_0000_3f80_0000), 0x0000_0000_3f80_0000);
+    }
+
+    #[test]
+    fn improperly_boxed_inputs_read_as_canonical_nan() {
+        check(&[
+            (
+                "fadd.s",
+                RNE,
+                [0x3f80_0000, s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.h",
+                RNE,
+                [0xffff_ffff_0000_3c00, h(0x3c00), 0],
+                h(0x7e00),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [0x3f80_0000, s(0x4000_0000), 0],
+                s(0x4000_0000),
+                0,
+            ),
+            ("feq.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, 0),
+            ("flt.s", RNE, [0x3f80_0000, s(0x3f80_0000), 0], 0, NV),
+            ("fcvt.w.s", RNE, [0x3f80_0000, 0, 0], 0x7fff_ffff, NV),
+            (
+                "fcvt.d.s",
+                RNE,
+                [0x3f80_0000, 0, 0],
+                0x7ff8_0000_0000_0000,
+                0,
+            ),
+            ("fcvt.s.h", RNE, [0x3c00, 0, 0], s(0x7fc0_0000), 0),
+            ("fclass.s", RNE, [0x3f80_0000, 0, 0], 1 << 9, 0),
+            ("fclass.h", RNE, [0xffff_ffff_0000_3c00, 0, 0], 1 << 9, 0),
+            (
+                "fsgnj.s",
+                RNE,
+                [0x3f80_0000, s(0xbf80_0000), 0],
+                s(0xffc0_0000),
+                0,
+            ),
+            (
+                "fsgnj.s",
+                RNE,
+                [s(0x3f80_0000), 0xbf80_0000, 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fsgnjn.h",
+                RNE,
+                [0xffff_ffff_0000_3c00, h(0), 0],
+                h(0xfe00),
+                0,
+            ),
+            // fmv.x.w is a transfer: no unboxing.
+            (
+                "fmv.x.w",
+                RNE,
+                [0x0000_0000_3f80_0000, 0, 0],
+                0x3f80_0000,
+                0,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn rounding_modes_on_inexact_results() {
+        check(&[
+            // 1/3 in S: 0x3eaaaaaa|b (the remainder is 2/3 ulp).
+            (
+                "fdiv.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RTZ,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RDN,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RUP,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RMM,
+                [s(0x3f80_0000), s(0x4040_0000), 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            // -1/3.
+            (
+                "fdiv.s",
+                RNE,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RTZ,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RDN,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RUP,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaaa),
+                NX,
+            ),
+            (
+                "fdiv.s",
+                RMM,
+                [s(0xbf80_0000), s(0x4040_0000), 0],
+                s(0xbeaa_aaab),
+                NX,
+            ),
+            // 1 + 2^-24: an exact tie, where RNE and RMM differ.
+            (
+                "fadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RMM,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RTZ,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RDN,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RUP,
+                [s(0x3f80_0000), s(0x3380_0000), 0],
+                s(0x3f80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0000),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RMM,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RDN,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0001),
+                NX,
+            ),
+            (
+                "fadd.s",
+                RUP,
+                [s(0xbf80_0000), s(0xb380_0000), 0],
+                s(0xbf80_0000),
+                NX,
+            ),
+            // 1/3 in D (remainder 1/3 ulp).
+            (
+                "fdiv.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RTZ,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RDN,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RUP,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5556,
+                NX,
+            ),
+            (
+                "fdiv.d",
+                RMM,
+                [0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000, 0],
+                0x3fd5_5555_5555_5555,
+                NX,
+            ),
+            // 1/3 in H.
+            ("fdiv.h", RNE, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RTZ, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RDN, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            ("fdiv.h", RUP, [h(0x3c00), h(0x4200), 0], h(0x3556), NX),
+            ("fdiv.h", RMM, [h(0x3c00), h(0x4200), 0], h(0x3555), NX),
+            // x - x is +0, except -0 when rounding down.
+            ("fsub.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], s(0), 0),
+            (
+                "fsub.s",
+                RDN,
+                [s(0x3f80_0000), s(0x3f80_0000), 0],
+                s(0x8000_0000),
+                0,
+            ),
+            (
+                "fsub.d",
+                RDN,
+                [0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            // sqrt(2).
+            ("fsqrt.s", RNE, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
+            ("fsqrt.s", RTZ, [s(0x4000_0000), 0, 0], s(0x3fb5_04f3), NX),
+            ("fsqrt.s", RUP, [s(0x4000_0000), 0, 0], s(0x3fb5_04f4), NX),
+            (
+                "fsqrt.d",
+                RNE,
+                [0x4000_0000_0000_0000, 0, 0],
+                0x3ff6_a09e_667f_3bcd,
+                NX,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn nan_and_special_results() {
+        check(&[
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7f80_0000), s(0xff80_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7fc1_2345), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0xffc0_0000), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fadd.s",
+                RNE,
+                [s(0x7f80_0001), s(0x3f80_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fadd.d",
+                RNE,
+                [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fadd.d",
+                RNE,
+                [0x3ff8_0000_0000_0000, 0x4002_0000_0000_0000, 0],
+                0x400e_0000_0000_0000,
+                0,
+            ),
+            ("fmul.s", RNE, [s(0), s(0x7f80_0000), 0], s(0x7fc0_0000), NV),
+            ("fdiv.s", RNE, [s(0x3f80_0000), s(0), 0], s(0x7f80_0000), DZ),
+            ("fdiv.s", RNE, [s(0xbf80_0000), s(0), 0], s(0xff80_0000), DZ),
+            ("fdiv.s", RNE, [s(0), s(0), 0], s(0x7fc0_0000), NV),
+            ("fdiv.s", RNE, [s(0x7f80_0000), s(0), 0], s(0x7f80_0000), 0),
+            (
+                "fdiv.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0, 0],
+                0x7ff0_0000_0000_0000,
+                DZ,
+            ),
+            ("fsqrt.s", RNE, [s(0x8000_0000), 0, 0], s(0x8000_0000), 0),
+            ("fsqrt.s", RNE, [s(0xbf80_0000), 0, 0], s(0x7fc0_0000), NV),
+            (
+                "fsqrt.d",
+                RNE,
+                [0x4010_0000_0000_0000, 0, 0],
+                0x4000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fsqrt.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn overflow_depends_on_rounding_mode() {
+        check(&[
+            (
+                "fmul.s",
+                RNE,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RDN,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RMM,
+                [s(0x7f7f_ffff), s(0x4000_0000), 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RNE,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RDN,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fmul.s",
+                RMM,
+                [s(0xff7f_ffff), s(0x4000_0000), 0],
+                s(0xff80_0000),
+                OF | NX,
+            ),
+            (
+                "fmul.d",
+                RNE,
+                [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0],
+                0x7ff0_0000_0000_0000,
+                OF | NX,
+            ),
+            (
+                "fmul.d",
+                RTZ,
+                [0x7fef_ffff_ffff_ffff, 0x4000_0000_0000_0000, 0],
+                0x7fef_ffff_ffff_ffff,
+                OF | NX,
+            ),
+            ("fadd.h", RNE, [h(0x7bff), h(0x7bff), 0], h(0x7c00), OF | NX),
+            ("fadd.h", RTZ, [h(0x7bff), h(0x7bff), 0], h(0x7bff), OF | NX),
+        ]);
+    }
+
+    #[test]
+    fn underflow_is_detected_after_rounding() {
+        check(&[
+            // An exact subnormal result raises nothing.
+            (
+                "fmul.s",
+                RNE,
+                [s(0x0080_0000), s(0x3f00_0000), 0],
+                s(0x0040_0000),
+                0,
+            ),
+            // 2^-150 ties to 0 (RNE) or rounds up to the smallest subnormal (RUP).
+            (
+                "fmul.s",
+                RNE,
+                [s(0x0000_0001), s(0x3f00_0000), 0],
+                s(0),
+                UF | NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x0000_0001), s(0x3f00_0000), 0],
+                s(0x0000_0001),
+                UF | NX,
+            ),
+            // 2^-126 * (1 - 2^-46): tiny before rounding, but it rounds (with unbounded
+            // exponent) to 2^-126, the smallest normal, so RISC-V raises no UF.
+            (
+                "fmul.s",
+                RNE,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x0080_0000),
+                NX,
+            ),
+            (
+                "fmul.s",
+                RUP,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x0080_0000),
+                NX,
+            ),
+            (
+                "fmul.s",
+                RTZ,
+                [s(0x007f_ffff), s(0x3f80_0001), 0],
+                s(0x007f_ffff),
+                UF | NX,
+            ),
+            (
+                "fmul.d",
+                RNE,
+                [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0],
+                0x0010_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fmul.d",
+                RTZ,
+                [0x000f_ffff_ffff_ffff, 0x3ff0_0000_0000_0001, 0],
+                0x000f_ffff_ffff_ffff,
+                UF | NX,
+            ),
+            ("fmul.h", RNE, [h(0x03ff), h(0x3c01), 0], h(0x0400), NX),
+            ("fmul.h", RTZ, [h(0x03ff), h(0x3c01), 0], h(0x03ff), UF | NX),
+            ("fmul.h", RNE, [h(0x0001), h(0x0001), 0], h(0), UF | NX),
+        ]);
+    }
+
+    #[test]
+    fn fused_multiply_add() {
+        check(&[
+            // inf * 0 + qNaN raises NV (spec 13.6).
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x7f80_0000), s(0), s(0x7fc0_0000)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0), s(0xff80_0000), s(0x7fc0_0000)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.d",
+                RNE,
+                [0x7ff0_0000_0000_0000, 0, 0x7ff8_0000_0000_0000],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), s(0x7f80_0001)],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), s(0x7fc0_0001)],
+                s(0x7fc0_0000),
+                0,
+            ),
+            // The four signs: 1*2 and 3.
+            (
+                "fmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0x40a0_0000),
+                0,
+            ),
+            (
+                "fmsub.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fnmsub.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fnmadd.s",
+                RNE,
+                [s(0x3f80_0000), s(0x4000_0000), s(0x4040_0000)],
+                s(0xc0a0_0000),
+                0,
+            ),
+            (
+                "fnmadd.d",
+                RNE,
+                [
+                    0x3ff0_0000_0000_0000,
+                    0x4000_0000_0000_0000,
+                    0x4008_0000_0000_0000,
+                ],
+                0xc014_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmadd.h",
+                RNE,
+                [h(0x3c00), h(0x4000), h(0x4200)],
+                h(0x4500),
+                0,
+            ),
+            (
+                "fnmsub.h",
+                RNE,
+                [h(0x3c00), h(0x4000), h(0x4200)],
+                h(0x3c00),
+                0,
+            ),
+            // Signs of zero results.
+            ("fmadd.s", RNE, [s(0), s(0x3f80_0000), s(0)], s(0), 0),
+            (
+                "fnmadd.s",
+                RNE,
+                [s(0), s(0x3f80_0000), s(0)],
+                s(0x8000_0000),
+                0,
+            ),
+            ("fnmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
+            ("fmsub.s", RNE, [s(0x3f80_0000), s(0), s(0)], s(0), 0),
+            (
+                "fmsub.s",
+                RDN,
+                [s(0x3f80_0000), s(0), s(0)],
+                s(0x8000_0000),
+                0,
+            ),
+            // One rounding: (1+2^-52)^2 - (1+2^-51) = 2^-104 exactly.
+            (
+                "fmadd.d",
+                RNE,
+                [
+                    0x3ff0_0000_0000_0001,
+                    0x3ff0_0000_0000_0001,
+                    0xbff0_0000_0000_0002,
+                ],
+                0x3970_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmadd.s",
+                RTZ,
+                [s(0x7f7f_ffff), s(0x4000_0000), s(0)],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn min_max() {
+        check(&[
+            ("fmin.s", RNE, [s(0x8000_0000), s(0), 0], s(0x8000_0000), 0),
+            ("fmin.s", RNE, [s(0), s(0x8000_0000), 0], s(0x8000_0000), 0),
+            ("fmax.s", RNE, [s(0x8000_0000), s(0), 0], s(0), 0),
+            ("fmax.s", RNE, [s(0), s(0x8000_0000), 0], s(0), 0),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7fc0_0000), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x3f80_0000), s(0x7fc0_0001), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0001), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                NV,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x3f80_0000), s(0x7f80_0001), 0],
+                s(0x3f80_0000),
+                NV,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0001), s(0x7fc0_0000), 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0x7fc0_0001), s(0xffc0_0002), 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0xc000_0000), s(0xbf80_0000), 0],
+                s(0xc000_0000),
+                0,
+            ),
+            (
+                "fmax.s",
+                RNE,
+                [s(0xc000_0000), s(0xbf80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fmin.s",
+                RNE,
+                [s(0x7f80_0000), s(0xff80_0000), 0],
+                s(0xff80_0000),
+                0,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            ("fmax.d", RNE, [0x8000_0000_0000_0000, 0, 0], 0, 0),
+            (
+                "fmax.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0001, 0],
+                0x3ff0_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x3ff0_0000_0000_0000, 0x4000_0000_0000_0000, 0],
+                0x3ff0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmax.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0xc000_0000_0000_0000, 0],
+                0xbff0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fmin.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0x7ff0_0000_0000_0001, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            ("fmin.h", RNE, [h(0x8000), h(0), 0], h(0x8000), 0),
+            ("fmax.h", RNE, [h(0xbc00), h(0x3c00), 0], h(0x3c00), 0),
+            ("fmax.h", RNE, [h(0x7c01), h(0x7e00), 0], h(0x7e00), NV),
+        ]);
+    }
+
+    #[test]
+    fn compares() {
+        check(&[
+            ("feq.s", RNE, [s(0x7fc0_0000), s(0x7fc0_0000), 0], 0, 0),
+            ("feq.s", RNE, [s(0x7f80_0001), s(0x3f80_0000), 0], 0, NV),
+            ("feq.s", RNE, [s(0x8000_0000), s(0), 0], 1, 0),
+            ("feq.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], 1, 0),
+            ("flt.s", RNE, [s(0x7fc0_0000), s(0x3f80_0000), 0], 0, NV),
+            ("flt.s", RNE, [s(0x8000_0000), s(0), 0], 0, 0),
+            ("flt.s", RNE, [s(0x3f80_0000), s(0x4000_0000), 0], 1, 0),
+            ("flt.s", RNE, [s(0x4000_0000), s(0x3f80_0000), 0], 0, 0),
+            ("fle.s", RNE, [s(0x8000_0000), s(0), 0], 1, 0),
+            ("fle.s", RNE, [s(0x3f80_0000), s(0x7fc0_0000), 0], 0, NV),
+            ("fle.s", RNE, [s(0x3f80_0000), s(0x3f80_0000), 0], 1, 0),
+            (
+                "feq.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                0,
+                0,
+            ),
+            (
+                "feq.d",
+                RNE,
+                [0x7ff0_0000_0000_0001, 0x3ff0_0000_0000_0000, 0],
+                0,
+                NV,
+            ),
+            (
+                "flt.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0x3ff0_0000_0000_0000, 0],
+                1,
+                0,
+            ),
+            (
+                "fle.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0x7ff8_0000_0000_0000, 0],
+                0,
+                NV,
+            ),
+            ("feq.h", RNE, [h(0x7c01), h(0x7c01), 0], 0, NV),
+            ("feq.h", RNE, [h(0x7e00), h(0x7e00), 0], 0, 0),
+            ("flt.h", RNE, [h(0xbc00), h(0x3c00), 0], 1, 0),
+            ("fle.h", RNE, [h(0x3c00), h(0xbc00), 0], 0, 0),
+        ]);
+    }
+
+    #[test]
+    fn classify_all_ten_classes() {
+        let h_inputs = [
+            0xfc00, 0xbc00, 0x8001, 0x8000, 0x0000, 0x0001, 0x3c00, 0x7c00, 0x7c01, 0x7e00,
+        ];
+        let s_inputs = [
+            0xff80_0000,
+            0xbf80_0000,
+            0x807f_ffff,
+            0x8000_0000,
+            0x0000_0000,
+            0x0000_0001,
+            0x7f7f_ffff,
+            0x7f80_0000,
+            0x7fbf_ffff,
+            0x7fc0_0000,
+        ];
+        let d_inputs = [
+            0xfff0_0000_0000_0000,
+            0xc000_0000_0000_0000,
+            0x800f_ffff_ffff_ffff,
+            0x8000_0000_0000_0000,
+            0x0000_0000_0000_0000,
+            0x0000_0000_0000_0001,
+            0x0010_0000_0000_0000,
+            0x7ff0_0000_0000_0000,
+            0x7ff4_0000_0000_0000,
+            0x7ff8_0000_0000_0000,
+        ];
+        let mut rows = Vec::new();
+        for bit in 0..10 {
+            rows.push(("fclass.h", RNE, [h(h_inputs[bit]), 0, 0], 1 << bit, 0));
+            rows.push(("fclass.s", RNE, [s(s_inputs[bit]), 0, 0], 1 << bit, 0));
+            rows.push(("fclass.d", RNE, [d_inputs[bit], 0, 0], 1 << bit, 0));
+        }
+        check(&rows);
+        // NaNs with the sign bit set are still NaNs.
+        check(&[
+            ("fclass.s", RNE, [s(0xffc0_0001), 0, 0], 1 << 9, 0),
+            ("fclass.s", RNE, [s(0xff80_0001), 0, 0], 1 << 8, 0),
+        ]);
+    }
+
+    #[test]
+    fn float_to_int_saturates() {
+        check(&[
+            ("fcvt.w.s", RNE, [s(0x7fc0_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0xffc0_0000), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.w.s", RNE, [s(0x7f80_0000), 0, 0], 0x7fff_ffff, NV),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xff80_0000), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
+            ("fcvt.w.s", RNE, [s(0x4f00_0000), 0, 0], 0x7fff_ffff, NV),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xcf00_0000), 0, 0],
+                0xffff_ffff_8000_0000,
+                0,
+            ),
+            (
+                "fcvt.w.s",
+                RNE,
+                [s(0xcf00_0001), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
+            ("fcvt.w.s", RNE, [s(0x4eff_ffff), 0, 0], 0x7fff_ff80, 0),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0xc1e0_0000_0020_0000, 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0x41df_ffff_ffc0_0000, 0, 0],
+                0x7fff_ffff,
+                0,
+            ),
+            (
+                "fcvt.w.d",
+                RNE,
+                [0x41df_ffff_ffe0_0000, 0, 0],
+                0x7fff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.w.d",
+                RTZ,
+                [0x41df_ffff_ffe0_0000, 0, 0],
+                0x7fff_ffff,
+                NX,
+            ),
+            // 2.5 and -2.5 in every mode.
+            ("fcvt.w.s", RNE, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RTZ, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RDN, [s(0x4020_0000), 0, 0], 2, NX),
+            ("fcvt.w.s", RUP, [s(0x4020_0000), 0, 0], 3, NX),
+            ("fcvt.w.s", RMM, [s(0x4020_0000), 0, 0], 3, NX),
+            ("fcvt.w.s", RNE, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RTZ, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RDN, [s(0xc020_0000), 0, 0], (-3i64) as u64, NX),
+            ("fcvt.w.s", RUP, [s(0xc020_0000), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.w.s", RMM, [s(0xc020_0000), 0, 0], (-3i64) as u64, NX),
+            // Unsigned: negative inputs give 0 and NV, unless they round to 0.
+            ("fcvt.wu.s", RNE, [s(0xbf80_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RTZ, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RNE, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RUP, [s(0xbf00_0000), 0, 0], 0, NX),
+            ("fcvt.wu.s", RDN, [s(0xbf00_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RMM, [s(0xbf00_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RNE, [s(0x8000_0000), 0, 0], 0, 0),
+            ("fcvt.wu.s", RNE, [s(0x4f80_0000), 0, 0], u64::MAX, NV),
+            (
+                "fcvt.wu.s",
+                RNE,
+                [s(0x4f32_d05e), 0, 0],
+                0xffff_ffff_b2d0_5e00,
+                0,
+            ),
+            ("fcvt.wu.s", RNE, [s(0x7fc0_0000), 0, 0], u64::MAX, NV),
+            ("fcvt.wu.s", RNE, [s(0xff80_0000), 0, 0], 0, NV),
+            ("fcvt.wu.s", RNE, [s(0x7f80_0000), 0, 0], u64::MAX, NV),
+            ("fcvt.wu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
+            ("fcvt.wu.d", RNE, [0x41ef_ffff_ffe0_0000, 0, 0], u64::MAX, 0),
+            // 64-bit.
+            (
+                "fcvt.l.d",
+                RNE,
+                [0x43e0_0000_0000_0000, 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0xc3e0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.d",
+                RNE,
+                [0xfff0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                NV,
+            ),
+            ("fcvt.l.d", RNE, [0x4004_0000_0000_0000, 0, 0], 2, NX),
+            ("fcvt.lu.d", RNE, [0xbff0_0000_0000_0000, 0, 0], 0, NV),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x43f0_0000_0000_0000, 0, 0],
+                u64::MAX,
+                NV,
+            ),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x7ff8_0000_0000_0000, 0, 0],
+                u64::MAX,
+                NV,
+            ),
+            (
+                "fcvt.lu.d",
+                RNE,
+                [0x43e0_0000_0000_0000, 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.l.s",
+                RNE,
+                [s(0x5f00_0000), 0, 0],
+                0x7fff_ffff_ffff_ffff,
+                NV,
+            ),
+            (
+                "fcvt.l.s",
+                RNE,
+                [s(0xdf00_0000), 0, 0],
+                0x8000_0000_0000_0000,
+                0,
+            ),
+            ("fcvt.lu.s", RNE, [s(0xbf80_0000), 0, 0], 0, NV),
+            ("fcvt.lu.s", RNE, [s(0x5f80_0000), 0, 0], u64::MAX, NV),
+            // Half.
+            ("fcvt.w.h", RNE, [h(0x7bff), 0, 0], 65504, 0),
+            (
+                "fcvt.w.h",
+                RNE,
+                [h(0xfc00), 0, 0],
+                0xffff_ffff_8000_0000,
+                NV,
+            ),
+            ("fcvt.w.h", RNE, [h(0x7e00), 0, 0], 0x7fff_ffff, NV),
+            ("fcvt.wu.h", RNE, [h(0xbc00), 0, 0], 0, NV),
+            ("fcvt.l.h", RNE, [h(0x3e00), 0, 0], 2, NX),
+            ("fcvt.l.h", RDN, [h(0xbe00), 0, 0], (-2i64) as u64, NX),
+            ("fcvt.lu.h", RNE, [h(0x7c00), 0, 0], u64::MAX, NV),
+        ]);
+    }
+
+    #[test]
+    fn int_to_float_rounds() {
+        check(&[
+            // 2^53 + 1 ties between 2^53 and 2^53 + 2.
+            (
+                "fcvt.d.l",
+                RNE,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RTZ,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RDN,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RUP,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0001,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RMM,
+                [0x0020_0000_0000_0001, 0, 0],
+                0x4340_0000_0000_0001,
+                NX,
+            ),
+            (
+                "fcvt.d.l",
+                RNE,
+                [0x0020_0000_0000_0003, 0, 0],
+                0x4340_0000_0000_0002,
+                NX,
+            ),
+            ("fcvt.d.l", RNE, [u64::MAX, 0, 0], 0xbff0_0000_0000_0000, 0),
+            (
+                "fcvt.d.lu",
+                RNE,
+                [u64::MAX, 0, 0],
+                0x43f0_0000_0000_0000,
+                NX,
+            ),
+            (
+                "fcvt.d.lu",
+                RTZ,
+                [u64::MAX, 0, 0],
+                0x43ef_ffff_ffff_ffff,
+                NX,
+            ),
+            (
+                "fcvt.d.w",
+                RNE,
+                [0xffff_ffff_8000_0000, 0, 0],
+                0xc1e0_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.d.wu",
+                RNE,
+                [0xffff_ffff_8000_0000, 0, 0],
+                0x41e0_0000_0000_0000,
+                0,
+            ),
+            // W and Wu read the low 32 bits of the x register.
+            ("fcvt.s.w", RNE, [u64::MAX, 0, 0], s(0xbf80_0000), 0),
+            (
+                "fcvt.s.w",
+                RNE,
+                [0x0000_0001_0000_0001, 0, 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            ("fcvt.s.w", RNE, [0x8000_0000, 0, 0], s(0xcf00_0000), 0),
+            ("fcvt.s.wu", RNE, [u64::MAX, 0, 0], s(0x4f80_0000), NX),
+            ("fcvt.s.wu", RTZ, [0xffff_ffff, 0, 0], s(0x4f7f_ffff), NX),
+            ("fcvt.s.w", RNE, [0x0100_0001, 0, 0], s(0x4b80_0000), NX),
+            ("fcvt.s.w", RUP, [0x0100_0001, 0, 0], s(0x4b80_0001), NX),
+            (
+                "fcvt.s.l",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                s(0xdf00_0000),
+                0,
+            ),
+            (
+                "fcvt.s.lu",
+                RNE,
+                [0x8000_0000_0000_0000, 0, 0],
+                s(0x5f00_0000),
+                0,
+            ),
+            // Half: 65520 ties between 65504 and (out of range) 65536.
+            ("fcvt.h.w", RNE, [65520, 0, 0], h(0x7c00), OF | NX),
+            // Toward zero 65520 rounds to 65504, in range: no overflow.
+            ("fcvt.h.w", RTZ, [65520, 0, 0], h(0x7bff), NX),
+            ("fcvt.h.w", RTZ, [70000, 0, 0], h(0x7bff), OF | NX),
+            ("fcvt.h.wu", RNE, [1, 0, 0], h(0x3c00), 0),
+            ("fcvt.h.l", RNE, [(-2i64) as u64, 0, 0], h(0xc000), 0),
+            ("fcvt.h.w", RNE, [2049, 0, 0], h(0x6800), NX),
+            ("fcvt.h.w", RUP, [2049, 0, 0], h(0x6801), NX),
+        ]);
+    }
+
+    #[test]
+    fn float_to_float() {
+        check(&[
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                s(0x3eaa_aaab),
+                NX,
+            ),
+            (
+                "fcvt.s.d",
+                RTZ,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                s(0x3eaa_aaaa),
+                NX,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x3eaa_aaab), 0, 0],
+                0x3fd5_5555_6000_0000,
+                0,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x7f80_0001), 0, 0],
+                0x7ff8_0000_0000_0000,
+                NV,
+            ),
+            (
+                "fcvt.d.s",
+                RNE,
+                [s(0x7fc0_0001), 0, 0],
+                0x7ff8_0000_0000_0000,
+                0,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0, 0],
+                s(0x7fc0_0000),
+                0,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0xfff0_0000_0000_0001, 0, 0],
+                s(0x7fc0_0000),
+                NV,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x7e37_e43c_8800_759c, 0, 0],
+                s(0x7f80_0000),
+                OF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RTZ,
+                [0x7e37_e43c_8800_759c, 0, 0],
+                s(0x7f7f_ffff),
+                OF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RNE,
+                [0x01a5_6e1f_c2f8_f359, 0, 0],
+                s(0),
+                UF | NX,
+            ),
+            (
+                "fcvt.s.d",
+                RUP,
+                [0x01a5_6e1f_c2f8_f359, 0, 0],
+                s(0x0000_0001),
+                UF | NX,
+            ),
+            ("fcvt.h.s", RNE, [s(0x3f80_0000), 0, 0], h(0x3c00), 0),
+            ("fcvt.h.s", RNE, [s(0x477f_e000), 0, 0], h(0x7bff), 0),
+            ("fcvt.h.s", RNE, [s(0x477f_f000), 0, 0], h(0x7c00), OF | NX),
+            ("fcvt.h.s", RTZ, [s(0x477f_f000), 0, 0], h(0x7bff), NX),
+            ("fcvt.h.s", RTZ, [s(0x4780_0000), 0, 0], h(0x7bff), OF | NX),
+            ("fcvt.h.s", RNE, [s(0x7f80_0001), 0, 0], h(0x7e00), NV),
+            ("fcvt.s.h", RNE, [h(0x7bff), 0, 0], s(0x477f_e000), 0),
+            ("fcvt.s.h", RNE, [h(0x7c01), 0, 0], s(0x7fc0_0000), NV),
+            ("fcvt.s.h", RNE, [h(0x0001), 0, 0], s(0x3380_0000), 0),
+            ("fcvt.d.h", RNE, [h(0x0001), 0, 0], 0x3e70_0000_0000_0000, 0),
+            ("fcvt.d.h", RNE, [h(0xfc00), 0, 0], 0xfff0_0000_0000_0000, 0),
+            (
+                "fcvt.h.d",
+                RNE,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                h(0x3555),
+                NX,
+            ),
+            (
+                "fcvt.h.d",
+                RUP,
+                [0x3fd5_5555_5555_5555, 0, 0],
+                h(0x3556),
+                NX,
+            ),
+            (
+                "fcvt.h.d",
+                RNE,
+                [0x3e60_0000_0000_0000, 0, 0],
+                h(0),
+                UF | NX,
+            ),
+            (
+                "fcvt.h.d",
+                RUP,
+                [0x3e60_0000_0000_0000, 0, 0],
+                h(0x0001),
+                UF | NX,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn sign_injection() {
+        check(&[
+            (
+                "fsgnj.s",
+                RNE,
+                [s(0x3f80_0000), s(0xc000_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fsgnjn.s",
+                RNE,
+                [s(0x3f80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            (
+                "fsgnjx.s",
+                RNE,
+                [s(0xbf80_0000), s(0xbf80_0000), 0],
+                s(0x3f80_0000),
+                0,
+            ),
+            (
+                "fsgnjx.s",
+                RNE,
+                [s(0xbf80_0000), s(0x3f80_0000), 0],
+                s(0xbf80_0000),
+                0,
+            ),
+            // NaN payloads (signalling ones too) pass through unchanged.
+            (
+                "fsgnjn.s",
+                RNE,
+                [s(0x7f80_0001), s(0x7f80_0001), 0],
+                s(0xff80_0001),
+                0,
+            ),
+            (
+                "fsgnjn.d",
+                RNE,
+                [0x7ff8_0000_0000_0001, 0x7ff8_0000_0000_0001, 0],
+                0xfff8_0000_0000_0001,
+                0,
+            ),
+            (
+                "fsgnjx.d",
+                RNE,
+                [0xbff0_0000_0000_0000, 0xbff0_0000_0000_0000, 0],
+                0x3ff0_0000_0000_0000,
+                0,
+            ),
+            ("fsgnj.h", RNE, [h(0x3c00), h(0x8000), 0], h(0xbc00), 0),
+        ]);
+    }
+
+    #[test]
+    fn moves() {
+        check(&[
+            (
+                "fmv.x.w",
+                RNE,
+                [0xffff_ffff_bf80_0000, 0, 0],
+                0xffff_ffff_bf80_0000,
+                0,
+            ),
+            (
+                "fmv.x.w",
+                RNE,
+                [0x1234_5678_8765_4321, 0, 0],
+                0xffff_ffff_8765_4321,
+                0,
+            ),
+            (
+                "fmv.x.h",
+                RNE,
+                [0x0000_0000_0000_8001, 0, 0],
+                0xffff_ffff_ffff_8001,
+                0,
+            ),
+            ("fmv.x.h", RNE, [h(0x3c00), 0, 0], 0x3c00, 0),
+            (
+                "fmv.x.d",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0x1234_5678_9abc_def0,
+                0,
+            ),
+            (
+                "fmv.w.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0xffff_ffff_9abc_def0,
+                0,
+            ),
+            (
+                "fmv.h.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0xffff_ffff_ffff_def0,
+                0,
+            ),
+            (
+                "fmv.d.x",
+                RNE,
+                [0x1234_5678_9abc_def0, 0, 0],
+                0x1234_5678_9abc_def0,
+                0,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn half_precision_arithmetic() {
+        check(&[
+            ("fadd.h", RNE, [h(0x3c00), h(0x3c00), 0], h(0x4000), 0),
+            ("fsub.h", RNE, [h(0x3c00), h(0x4000), 0], h(0xbc00), 0),
+            ("fmul.h", RNE, [h(0x4200), h(0x4200), 0], h(0x4880), 0),
+            ("fdiv.h", RNE, [h(0x3c00), h(0), 0], h(0x7c00), DZ),
+            ("fdiv.h", RNE, [h(0), h(0), 0], h(0x7e00), NV),
+            ("fsqrt.h", RNE, [h(0x4400), 0, 0], h(0x4000), 0),
+            ("fsqrt.h", RNE, [h(0xbc00), 0, 0], h(0x7e00), NV),
+            ("fadd.h", RNE, [h(0x7c01), h(0x3c00), 0], h(0x7e00), NV),
+        ]);
+    }
+
+    /// The flags of one operation must not leak into the next (SoftFloat's are sticky).
+    #[test]
+    fn flags_do_not_accumulate() {
+        assert_eq!(div(Fmt::S, s(0x3f80_0000), s(0), RNE).flags, DZ);
+        assert_eq!(add(Fmt::S, s(0x3f80_0000), s(0x3f80_0000), RNE).flags, 0);
+    }
+
+    /// Results against the host's IEEE arithmetic, which rounds to nearest-even: the same bits,
+    /// except that every NaN result must be the canonical NaN.
+    mod against_host {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn want_s(x: f32) -> u64 {
+            s(if x.is_nan() { 0x7fc0_0000 } else { x.to_bits() })
+        }
+
+        fn want_d(x: f64) -> u64 {
+            if x.is_nan() {
+                0x7ff8_0000_0000_0000
+            } else {
+                x.to_bits()
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn single_arithmetic(a: u32, b: u32, c: u32) {
+                let (x, y, z) = (f32::from_bits(a), f32::from_bits(b), f32::from_bits(c));
+                let (a, b, c) = (s(a), s(b), s(c));
+                prop_assert_eq!(add(Fmt::S, a, b, RNE).value, want_s(x + y));
+                prop_assert_eq!(sub(Fmt::S, a, b, RNE).value, want_s(x - y));
+                prop_assert_eq!(mul(Fmt::S, a, b, RNE).value, want_s(x * y));
+                prop_assert_eq!(div(Fmt::S, a, b, RNE).value, want_s(x / y));
+                prop_assert_eq!(sqrt(Fmt::S, a, RNE).value, want_s(x.sqrt()));
+                prop_assert_eq!(fma(Fmt::S, a, b, c, RNE, false, false).value, want_s(x.mul_add(y, z)));
+                prop_assert_eq!(fma(Fmt::S, a, b, c, RNE, true, true).value, want_s((-x).mul_add(y, -z)));
+                prop_assert_eq!(convert(Fmt::D, Fmt::S, a, RNE).value, want_d(f64::from(x)));
+                prop_assert_eq!(eq(Fmt::S, a, b).value, u64::from(x == y));
+                prop_assert_eq!(lt(Fmt::S, a, b).value, u64::from(x < y));
+                prop_assert_eq!(le(Fmt::S, a, b).value, u64::from(x <= y));
+            }
+
+            #[test]
+            fn double_arithmetic(a: u64, b: u64, c: u64) {
+                let (x, y, z) = (f64::from_bits(a), f64::from_bits(b), f64::from_bits(c));
+                prop_assert_eq!(add(Fmt::D, a, b, RNE).value, want_d(x + y));
+                prop_assert_eq!(sub(Fmt::D, a, b, RNE).value, want_d(x - y));
+                prop_assert_eq!(mul(Fmt::D, a, b, RNE).value, want_d(x * y));
+                prop_assert_eq!(div(Fmt::D, a, b, RNE).value, want_d(x / y));
+                prop_assert_eq!(sqrt(Fmt::D, a, RNE).value, want_d(x.sqrt()));
+                prop_assert_eq!(fma(Fmt::D, a, b, c, RNE, false, true).value, want_d(x.mul_add(y, -z)));
+                prop_assert_eq!(convert(Fmt::S, Fmt::D, a, RNE).value, want_s(x as f32));
+            }
+
+            /// Rust's float-to-int `as` truncates and saturates like RISC-V, apart from NaN.
+            #[test]
+            fn to_int_toward_zero(a: u32, b: u64) {
+                let x = f32::from_bits(a);
+                let y = f64::from_bits(b);
+                prop_assume!(!x.is_nan() && !y.is_nan());
+                let a = s(a);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::W, RTZ).value, i64::from(x as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::Wu, RTZ).value, i64::from(x as u32 as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::L, RTZ).value, x as i64 as u64);
+                prop_assert_eq!(to_int(Fmt::S, a, IntKind::Lu, RTZ).value, x as u64);
+                prop_assert_eq!(to_int(Fmt::D, b, IntKind::W, RTZ).value, i64::from(y as i32) as u64);
+                prop_assert_eq!(to_int(Fmt::D, b, IntKind::Lu, RTZ).value, y as u64);
+            }
+
+            /// Rust's int-to-float `as` rounds to nearest-even.
+            #[test]
+            fn from_int_nearest_even(v: u64) {
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::W, RNE).value, s((v as i32 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::Wu, RNE).value, s((v as u32 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::S, v, IntKind::L, RNE).value, s((v as i64 as f32).to_bits()));
+                prop_assert_eq!(from_int(Fmt::D, v, IntKind::L, RNE).value, (v as i64 as f64).to_bits());
+                prop_assert_eq!(from_int(Fmt::D, v, IntKind::Lu, RNE).value, (v as f64).to_bits());
+            }
+        }
+    }
+}

@@ -96,7 +96,12 @@ impl Hart {
     pub fn new(cfg: HartConfig) -> Hart {
         let ram = cfg.bus.ram().clone();
         let mut h = Hart {
-            state: HartState { x: [0; 32], f: [0; 32], pc: 0, instret: 0 },
+            state: HartState {
+                x: [0; 32],
+                f: [0; 32],
+                pc: 0,
+                instret: 0,
+            },
             csr: Csrs::reset(),
             priv_: Priv::M,
             pmp: Pmp::default(),
@@ -124,7 +129,12 @@ impl Hart {
 
     /// Resets to M-mode at `pc` with every CSR at its reset value.
     pub fn reset(&mut self, pc: u64) {
-        self.state = HartState { x: [0; 32], f: [0; 32], pc, instret: 0 };
+        self.state = HartState {
+            x: [0; 32],
+            f: [0; 32],
+            pc,
+            instret: 0,
+        };
         self.csr = Csrs::reset();
         self.priv_ = Priv::M;
         self.pmp = Pmp::default();
@@ -204,7 +214,11 @@ impl Hart {
     pub(crate) fn take_trap(&mut self, cause: u64, tval: u64, pc: u64) {
         let interrupt = cause & INTERRUPT_BIT != 0;
         let code = cause & !INTERRUPT_BIT;
-        let deleg = if interrupt { self.csr.mideleg } else { self.csr.medeleg };
+        let deleg = if interrupt {
+            self.csr.mideleg
+        } else {
+            self.csr.medeleg
+        };
         let to_s = self.priv_ != Priv::M && deleg >> code & 1 != 0;
         if self.trace.int {
             tracing::trace!(target: "int", hart = self.hartid, cause = format_args!("{cause:#x}"),
@@ -216,23 +230,37 @@ impl Hart {
             self.csr.sepc = pc;
             self.csr.scause = cause;
             self.csr.stval = tval;
-            let spie = if m & mstatus::SIE != 0 { mstatus::SPIE } else { 0 };
-            let spp = if self.priv_ == Priv::S { mstatus::SPP } else { 0 };
-            self.csr.mstatus =
-                (m & !(mstatus::SIE | mstatus::SPIE | mstatus::SPP)) | spie | spp;
+            let spie = if m & mstatus::SIE != 0 {
+                mstatus::SPIE
+            } else {
+                0
+            };
+            let spp = if self.priv_ == Priv::S {
+                mstatus::SPP
+            } else {
+                0
+            };
+            self.csr.mstatus = (m & !(mstatus::SIE | mstatus::SPIE | mstatus::SPP)) | spie | spp;
             (self.csr.stvec, Priv::S)
         } else {
             self.csr.mepc = pc;
             self.csr.mcause = cause;
             self.csr.mtval = tval;
-            let mpie = if m & mstatus::MIE != 0 { mstatus::MPIE } else { 0 };
+            let mpie = if m & mstatus::MIE != 0 {
+                mstatus::MPIE
+            } else {
+                0
+            };
             let mpp = (self.priv_ as u64) << mstatus::MPP_SHIFT;
-            self.csr.mstatus =
-                (m & !(mstatus::MIE | mstatus::MPIE | mstatus::MPP)) | mpie | mpp;
+            self.csr.mstatus = (m & !(mstatus::MIE | mstatus::MPIE | mstatus::MPP)) | mpie | mpp;
             (self.csr.mtvec, Priv::M)
         };
         let base = tvec & !3;
-        self.state.pc = if interrupt && tvec & 3 == 1 { base + 4 * code } else { base };
+        self.state.pc = if interrupt && tvec & 3 == 1 {
+            base + 4 * code
+        } else {
+            base
+        };
         self.set_priv(new_priv);
         self.update_mmu_idx();
         self.reservation = None;
@@ -242,7 +270,11 @@ impl Hart {
     pub(crate) fn mret(&mut self) -> u64 {
         let m = self.csr.mstatus;
         let mpp = Priv::from_bits(m >> mstatus::MPP_SHIFT);
-        let mie = if m & mstatus::MPIE != 0 { mstatus::MIE } else { 0 };
+        let mie = if m & mstatus::MPIE != 0 {
+            mstatus::MIE
+        } else {
+            0
+        };
         let mut new = (m & !(mstatus::MIE | mstatus::MPP)) | mie | mstatus::MPIE;
         if mpp != Priv::M {
             new &= !mstatus::MPRV;
@@ -258,8 +290,16 @@ impl Hart {
     /// sret (privileged spec 3.3.2).
     pub(crate) fn sret(&mut self) -> u64 {
         let m = self.csr.mstatus;
-        let spp = if m & mstatus::SPP != 0 { Priv::S } else { Priv::U };
-        let sie = if m & mstatus::SPIE != 0 { mstatus::SIE } else { 0 };
+        let spp = if m & mstatus::SPP != 0 {
+            Priv::S
+        } else {
+            Priv::U
+        };
+        let sie = if m & mstatus::SPIE != 0 {
+            mstatus::SIE
+        } else {
+            0
+        };
         let new = (m & !(mstatus::SIE | mstatus::SPP | mstatus::MPRV)) | sie | mstatus::SPIE;
         self.csr.mstatus = new;
         self.set_priv(spp);
@@ -277,10 +317,17 @@ impl Hart {
         }
         let m = self.csr.mstatus;
         let m_enabled = self.priv_ < Priv::M || m & mstatus::MIE != 0;
-        let s_enabled =
-            self.priv_ < Priv::S || (self.priv_ == Priv::S && m & mstatus::SIE != 0);
-        let m_pending = if m_enabled { pending & !self.csr.mideleg } else { 0 };
-        let s_pending = if s_enabled { pending & self.csr.mideleg & IRQ_S } else { 0 };
+        let s_enabled = self.priv_ < Priv::S || (self.priv_ == Priv::S && m & mstatus::SIE != 0);
+        let m_pending = if m_enabled {
+            pending & !self.csr.mideleg
+        } else {
+            0
+        };
+        let s_pending = if s_enabled {
+            pending & self.csr.mideleg & IRQ_S
+        } else {
+            0
+        };
         for sel in [m_pending, s_pending] {
             if sel == 0 {
                 continue;
@@ -321,7 +368,8 @@ impl Hart {
             let at = (deadline != u64::MAX).then(|| self.clock.instant_of(deadline));
             // Never sleep unboundedly: a stop request from another thread may not kick us.
             let cap = std::time::Instant::now() + std::time::Duration::from_millis(50);
-            self.signals.sleep_until(Some(at.map_or(cap, |a| a.min(cap))));
+            self.signals
+                .sleep_until(Some(at.map_or(cap, |a| a.min(cap))));
         }
     }
 
@@ -355,5 +403,4 @@ impl Hart {
     pub(crate) fn stop_requested(&self) -> bool {
         self.control.stop_requested()
     }
-
 }

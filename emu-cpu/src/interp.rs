@@ -65,7 +65,8 @@ impl BlockCache {
     }
 
     pub fn is_code_page(&self, ppage: u64) -> bool {
-        self.page_bit(ppage).is_some_and(|(i, b)| self.code_pages[i] & b != 0)
+        self.page_bit(ppage)
+            .is_some_and(|(i, b)| self.code_pages[i] & b != 0)
     }
 
     pub fn flush_jump_cache(&mut self) {
@@ -120,8 +121,27 @@ fn ends_block(op: Op) -> bool {
     use Op::*;
     matches!(
         op,
-        Illegal | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Ecall | Ebreak | Mret
-            | Sret | Wfi | SfenceVma | FenceI | Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi
+        Illegal
+            | Jal
+            | Jalr
+            | Beq
+            | Bne
+            | Blt
+            | Bge
+            | Bltu
+            | Bgeu
+            | Ecall
+            | Ebreak
+            | Mret
+            | Sret
+            | Wfi
+            | SfenceVma
+            | FenceI
+            | Csrrw
+            | Csrrs
+            | Csrrc
+            | Csrrwi
+            | Csrrsi
             | Csrrci
     )
 }
@@ -132,19 +152,31 @@ fn sext32(v: u64) -> u64 {
 }
 
 fn clmul(a: u64, b: u64) -> u64 {
-    (0..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a << i))
+    (0..64)
+        .filter(|i| b >> i & 1 != 0)
+        .fold(0, |r, i| r ^ (a << i))
 }
 
 fn clmulh(a: u64, b: u64) -> u64 {
-    (1..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a >> (64 - i)))
+    (1..64)
+        .filter(|i| b >> i & 1 != 0)
+        .fold(0, |r, i| r ^ (a >> (64 - i)))
 }
 
 fn clmulr(a: u64, b: u64) -> u64 {
-    (0..64).filter(|i| b >> i & 1 != 0).fold(0, |r, i| r ^ (a >> (63 - i)))
+    (0..64)
+        .filter(|i| b >> i & 1 != 0)
+        .fold(0, |r, i| r ^ (a >> (63 - i)))
 }
 
 fn orc_b(a: u64) -> u64 {
-    (0..8).fold(0, |r, i| if (a >> (8 * i)) & 0xff != 0 { r | 0xff << (8 * i) } else { r })
+    (0..8).fold(0, |r, i| {
+        if (a >> (8 * i)) & 0xff != 0 {
+            r | 0xff << (8 * i)
+        } else {
+            r
+        }
+    })
 }
 
 /// Format of a floating-point op, by the spec's fmt field.
@@ -172,7 +204,11 @@ impl Hart {
             Some(b) if e.pc == pc && e.priv_ == p && b.valid.load(Ordering::Relaxed) => b.clone(),
             _ => match self.find_block(pc) {
                 Ok(Some(b)) => {
-                    self.blocks.jcache[slot] = JEntry { pc, priv_: p, block: Some(b.clone()) };
+                    self.blocks.jcache[slot] = JEntry {
+                        pc,
+                        priv_: p,
+                        block: Some(b.clone()),
+                    };
                     b
                 }
                 Ok(None) => return self.run_uncached(pc),
@@ -231,11 +267,18 @@ impl Hart {
             }
             tracing::trace!(target: "in_asm", hart = self.hartid, "block {pc:#x} (phys {paddr:#x}):{text}");
         }
-        let block = Arc::new(Block { insns: insns.into_boxed_slice(), valid: AtomicBool::new(true) });
+        let block = Arc::new(Block {
+            insns: insns.into_boxed_slice(),
+            valid: AtomicBool::new(true),
+        });
         if self.blocks.insert(paddr, block.clone()) {
             // The page just became a code page: stores through cached translations must
             // now take the slow path.
-            if let Some(host) = self.ram.contains(paddr, 1).then(|| self.ram.host_addr(paddr & PAGE_MASK)) {
+            if let Some(host) = self
+                .ram
+                .contains(paddr, 1)
+                .then(|| self.ram.host_addr(paddr & PAGE_MASK))
+            {
                 self.tlb.clear_write_for_host_page(host);
             }
         }
@@ -301,8 +344,9 @@ impl Hart {
                 "{pc:#018x}: {:08x} {}", insn.raw, disasm(insn, pc));
         }
         if self.trace.cpu {
-            let regs: Vec<String> =
-                (0..32).map(|i| format!("x{i}={:#x}", self.state.x[i])).collect();
+            let regs: Vec<String> = (0..32)
+                .map(|i| format!("x{i}={:#x}", self.state.x[i]))
+                .collect();
             tracing::trace!(target: "cpu", hart = self.hartid, pc = format_args!("{pc:#x}"), "{}", regs.join(" "));
         }
     }
@@ -396,10 +440,30 @@ impl Hart {
             Lbu => self.load::<1>(a.wrapping_add(imm))?,
             Lhu => self.load::<2>(a.wrapping_add(imm))?,
             Lwu => self.load::<4>(a.wrapping_add(imm))?,
-            Sb => return self.store::<1>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
-            Sh => return self.store::<2>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
-            Sw => return self.store::<4>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
-            Sd => return self.store::<8>(a.wrapping_add(imm), b).map(|_| next).map_err(Stop::Trap),
+            Sb => {
+                return self
+                    .store::<1>(a.wrapping_add(imm), b)
+                    .map(|_| next)
+                    .map_err(Stop::Trap)
+            }
+            Sh => {
+                return self
+                    .store::<2>(a.wrapping_add(imm), b)
+                    .map(|_| next)
+                    .map_err(Stop::Trap)
+            }
+            Sw => {
+                return self
+                    .store::<4>(a.wrapping_add(imm), b)
+                    .map(|_| next)
+                    .map_err(Stop::Trap)
+            }
+            Sd => {
+                return self
+                    .store::<8>(a.wrapping_add(imm), b)
+                    .map(|_| next)
+                    .map_err(Stop::Trap)
+            }
             Addi => a.wrapping_add(imm),
             Slti => ((a as i64) < (imm as i64)) as u64,
             Sltiu => (a < imm) as u64,
@@ -585,8 +649,20 @@ impl Hart {
             Clmulh => clmulh(a, b),
             Clmulr => clmulr(a, b),
             // Zicond
-            CzeroEqz => if b == 0 { 0 } else { a },
-            CzeroNez => if b != 0 { 0 } else { a },
+            CzeroEqz => {
+                if b == 0 {
+                    0
+                } else {
+                    a
+                }
+            }
+            CzeroNez => {
+                if b != 0 {
+                    0
+                } else {
+                    a
+                }
+            }
             CboClean | CboFlush | CboInval | CboZero => {
                 self.exec_cbo(i, a)?;
                 return Ok(next);
@@ -610,12 +686,20 @@ impl Hart {
         };
         let (write, old) = match i.op {
             Csrrw | Csrrwi => {
-                let old = if i.rd != 0 { self.csr_read(csr, i.raw)? } else { 0 };
+                let old = if i.rd != 0 {
+                    self.csr_read(csr, i.raw)?
+                } else {
+                    0
+                };
                 (Some(src), old)
             }
             _ => {
                 let old = self.csr_read(csr, i.raw)?;
-                let new = if matches!(i.op, Csrrs | Csrrsi) { old | src } else { old & !src };
+                let new = if matches!(i.op, Csrrs | Csrrsi) {
+                    old | src
+                } else {
+                    old & !src
+                };
                 ((i.rs1 != 0).then_some(new), old)
             }
         };
@@ -630,8 +714,16 @@ impl Hart {
         use Op::*;
         let word = matches!(
             i.op,
-            LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW
-                | AmominuW | AmomaxuW
+            LrW | ScW
+                | AmoswapW
+                | AmoaddW
+                | AmoxorW
+                | AmoandW
+                | AmoorW
+                | AmominW
+                | AmomaxW
+                | AmominuW
+                | AmomaxuW
         );
         let size = if word { 4 } else { 8 };
         match i.op {
@@ -640,7 +732,8 @@ impl Hart {
                 // SAFETY: atomic_host returns an aligned address inside guest RAM.
                 let v = unsafe {
                     if word {
-                        AtomicU32::from_ptr(host as *mut u32).load(Ordering::SeqCst) as i32 as i64 as u64
+                        AtomicU32::from_ptr(host as *mut u32).load(Ordering::SeqCst) as i32 as i64
+                            as u64
                     } else {
                         AtomicU64::from_ptr(host as *mut u64).load(Ordering::SeqCst)
                     }
@@ -657,7 +750,12 @@ impl Hart {
                     unsafe {
                         if word {
                             AtomicU32::from_ptr(host as *mut u32)
-                                .compare_exchange(expect as u32, b as u32, Ordering::SeqCst, Ordering::SeqCst)
+                                .compare_exchange(
+                                    expect as u32,
+                                    b as u32,
+                                    Ordering::SeqCst,
+                                    Ordering::SeqCst,
+                                )
                                 .is_ok()
                         } else {
                             AtomicU64::from_ptr(host as *mut u64)
@@ -723,7 +821,11 @@ impl Hart {
                 }
             }
             op => {
-                let mask = if op == Op::CboInval { envcfg::CBIE } else { envcfg::CBCFE };
+                let mask = if op == Op::CboInval {
+                    envcfg::CBIE
+                } else {
+                    envcfg::CBCFE
+                };
                 if !self.cbo_allowed(mask) {
                     return Err(Exception::illegal(i.raw));
                 }
@@ -767,33 +869,120 @@ impl Hart {
                     _ => self.store::<8>(addr, f2)?,
                 }
             }
-            FmaddS | FmaddD | FmaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, false)) }
-            FmsubS | FmsubD | FmsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, true)) }
-            FnmsubS | FnmsubD | FnmsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, false)) }
-            FnmaddS | FnmaddD | FnmaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, true)) }
-            FaddS | FaddD | FaddH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::add(fmt, f1, f2, rm)) }
-            FsubS | FsubD | FsubH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::sub(fmt, f1, f2, rm)) }
-            FmulS | FmulD | FmulH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::mul(fmt, f1, f2, rm)) }
-            FdivS | FdivD | FdivH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::div(fmt, f1, f2, rm)) }
-            FsqrtS | FsqrtD | FsqrtH => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::sqrt(fmt, f1, rm)) }
-            FsgnjS | FsgnjD | FsgnjH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::J), flags: 0 }),
-            FsgnjnS | FsgnjnD | FsgnjnH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::N), flags: 0 }),
-            FsgnjxS | FsgnjxD | FsgnjxH => self.set_f(i.rd, fp::FpOut { value: fp::sgnj(fmt, f1, f2, Sgnj::X), flags: 0 }),
+            FmaddS | FmaddD | FmaddH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, false))
+            }
+            FmsubS | FmsubD | FmsubH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, false, true))
+            }
+            FnmsubS | FnmsubD | FnmsubH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, false))
+            }
+            FnmaddS | FnmaddD | FnmaddH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::fma(fmt, f1, f2, f3, rm, true, true))
+            }
+            FaddS | FaddD | FaddH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::add(fmt, f1, f2, rm))
+            }
+            FsubS | FsubD | FsubH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::sub(fmt, f1, f2, rm))
+            }
+            FmulS | FmulD | FmulH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::mul(fmt, f1, f2, rm))
+            }
+            FdivS | FdivD | FdivH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::div(fmt, f1, f2, rm))
+            }
+            FsqrtS | FsqrtD | FsqrtH => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::sqrt(fmt, f1, rm))
+            }
+            FsgnjS | FsgnjD | FsgnjH => self.set_f(
+                i.rd,
+                fp::FpOut {
+                    value: fp::sgnj(fmt, f1, f2, Sgnj::J),
+                    flags: 0,
+                },
+            ),
+            FsgnjnS | FsgnjnD | FsgnjnH => self.set_f(
+                i.rd,
+                fp::FpOut {
+                    value: fp::sgnj(fmt, f1, f2, Sgnj::N),
+                    flags: 0,
+                },
+            ),
+            FsgnjxS | FsgnjxD | FsgnjxH => self.set_f(
+                i.rd,
+                fp::FpOut {
+                    value: fp::sgnj(fmt, f1, f2, Sgnj::X),
+                    flags: 0,
+                },
+            ),
             FminS | FminD | FminH => self.set_f(i.rd, fp::min(fmt, f1, f2)),
             FmaxS | FmaxD | FmaxH => self.set_f(i.rd, fp::max(fmt, f1, f2)),
-            FcvtSD | FcvtSH => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtSD { Fmt::D } else { Fmt::H }; self.set_f(i.rd, fp::convert(Fmt::S, from, f1, rm)) }
-            FcvtDS | FcvtDH => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtDS { Fmt::S } else { Fmt::H }; self.set_f(i.rd, fp::convert(Fmt::D, from, f1, rm)) }
-            FcvtHS | FcvtHD => { let rm = self.fp_rm(i)?; let from = if i.op == FcvtHS { Fmt::S } else { Fmt::D }; self.set_f(i.rd, fp::convert(Fmt::H, from, f1, rm)) }
-            FcvtWS | FcvtWD | FcvtWH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::W, rm)) }
-            FcvtWuS | FcvtWuD | FcvtWuH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Wu, rm)) }
-            FcvtLS | FcvtLD | FcvtLH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::L, rm)) }
-            FcvtLuS | FcvtLuD | FcvtLuH => { let rm = self.fp_rm(i)?; self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Lu, rm)) }
-            FcvtSW | FcvtDW | FcvtHW => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::W, rm)) }
-            FcvtSWu | FcvtDWu | FcvtHWu => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Wu, rm)) }
-            FcvtSL | FcvtDL | FcvtHL => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::L, rm)) }
-            FcvtSLu | FcvtDLu | FcvtHLu => { let rm = self.fp_rm(i)?; self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Lu, rm)) }
+            FcvtSD | FcvtSH => {
+                let rm = self.fp_rm(i)?;
+                let from = if i.op == FcvtSD { Fmt::D } else { Fmt::H };
+                self.set_f(i.rd, fp::convert(Fmt::S, from, f1, rm))
+            }
+            FcvtDS | FcvtDH => {
+                let rm = self.fp_rm(i)?;
+                let from = if i.op == FcvtDS { Fmt::S } else { Fmt::H };
+                self.set_f(i.rd, fp::convert(Fmt::D, from, f1, rm))
+            }
+            FcvtHS | FcvtHD => {
+                let rm = self.fp_rm(i)?;
+                let from = if i.op == FcvtHS { Fmt::S } else { Fmt::D };
+                self.set_f(i.rd, fp::convert(Fmt::H, from, f1, rm))
+            }
+            FcvtWS | FcvtWD | FcvtWH => {
+                let rm = self.fp_rm(i)?;
+                self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::W, rm))
+            }
+            FcvtWuS | FcvtWuD | FcvtWuH => {
+                let rm = self.fp_rm(i)?;
+                self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Wu, rm))
+            }
+            FcvtLS | FcvtLD | FcvtLH => {
+                let rm = self.fp_rm(i)?;
+                self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::L, rm))
+            }
+            FcvtLuS | FcvtLuD | FcvtLuH => {
+                let rm = self.fp_rm(i)?;
+                self.set_x_fp(i.rd, fp::to_int(fmt, f1, IntKind::Lu, rm))
+            }
+            FcvtSW | FcvtDW | FcvtHW => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::W, rm))
+            }
+            FcvtSWu | FcvtDWu | FcvtHWu => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Wu, rm))
+            }
+            FcvtSL | FcvtDL | FcvtHL => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::L, rm))
+            }
+            FcvtSLu | FcvtDLu | FcvtHLu => {
+                let rm = self.fp_rm(i)?;
+                self.set_f(i.rd, fp::from_int(fmt_of_dest(i.op), a, IntKind::Lu, rm))
+            }
             FmvXW | FmvXD | FmvXH => self.set_x(i.rd, fp::mv_to_x(fmt, f1)),
-            FmvWX | FmvDX | FmvHX => self.set_f(i.rd, fp::FpOut { value: fp::mv_from_x(fmt, a), flags: 0 }),
+            FmvWX | FmvDX | FmvHX => self.set_f(
+                i.rd,
+                fp::FpOut {
+                    value: fp::mv_from_x(fmt, a),
+                    flags: 0,
+                },
+            ),
             FeqS | FeqD | FeqH => self.set_x_fp(i.rd, fp::eq(fmt, f1, f2)),
             FltS | FltD | FltH => self.set_x_fp(i.rd, fp::lt(fmt, f1, f2)),
             FleS | FleD | FleH => self.set_x_fp(i.rd, fp::le(fmt, f1, f2)),

@@ -60,14 +60,30 @@ impl Hart {
 
     /// Translates `vaddr` for `access` in MMU index `idx` (no PMP check of the final
     /// address). Returns the physical address and what the page permits.
-    fn translate(&mut self, vaddr: u64, access: Access, idx: MmuIdx) -> Result<(u64, Perms), Exception> {
+    fn translate(
+        &mut self,
+        vaddr: u64,
+        access: Access,
+        idx: MmuIdx,
+    ) -> Result<(u64, Perms), Exception> {
         let (p, sum, mxr) = priv_of(idx);
         let satp = self.csr.satp;
         if p == Priv::M || satp >> 60 == SATP_MODE_BARE {
-            let all = Perms { read: true, write: true, exec: true };
+            let all = Perms {
+                read: true,
+                write: true,
+                exec: true,
+            };
             return Ok((vaddr, all));
         }
-        let ctx = WalkCtx { bus: &self.bus, pmp: &self.pmp, satp, priv_: p, sum, mxr };
+        let ctx = WalkCtx {
+            bus: &self.bus,
+            pmp: &self.pmp,
+            satp,
+            priv_: p,
+            sum,
+            mxr,
+        };
         let r = walk(&ctx, vaddr, access);
         if self.trace.mmu {
             tracing::trace!(target: "mmu", hart = self.hartid, vaddr = format_args!("{vaddr:#x}"),
@@ -85,12 +101,16 @@ impl Hart {
     fn fill_tlb(&mut self, vaddr: u64, paddr: u64, perms: Perms, idx: MmuIdx) {
         let (p, _, _) = priv_of(idx);
         let ppage = paddr & PAGE_MASK;
-        let Some(pmp) = self.pmp.page_perms(ppage, p) else { return };
+        let Some(pmp) = self.pmp.page_perms(ppage, p) else {
+            return;
+        };
         let vpage = vaddr & PAGE_MASK;
         let (addend, flag, code) = match self.bus.page_backing(ppage) {
-            PageBacking::Ram(host) => {
-                (host.wrapping_sub(vpage as usize) as u64, 0, self.blocks.is_code_page(ppage))
-            }
+            PageBacking::Ram(host) => (
+                host.wrapping_sub(vpage as usize) as u64,
+                0,
+                self.blocks.is_code_page(ppage),
+            ),
             PageBacking::Mmio => (ppage.wrapping_sub(vpage), TLB_MMIO, false),
             PageBacking::Unmapped => return,
         };
@@ -109,7 +129,13 @@ impl Hart {
 
     /// Resolves a data access that missed the fast path (or is misaligned) to its target.
     /// `size` bytes must not cross a page (callers split those).
-    fn resolve(&mut self, vaddr: u64, size: usize, access: Access, idx: MmuIdx) -> Result<Target, Exception> {
+    fn resolve(
+        &mut self,
+        vaddr: u64,
+        size: usize,
+        access: Access,
+        idx: MmuIdx,
+    ) -> Result<Target, Exception> {
         let e = *self.tlb.entry(idx, vaddr);
         let tag = match access {
             Access::Read => e.addr_read,
@@ -171,7 +197,11 @@ impl Hart {
 
     /// Stores the low `SIZE` bytes of `value`.
     #[inline(always)]
-    pub(crate) fn store<const SIZE: usize>(&mut self, vaddr: u64, value: u64) -> Result<(), Exception> {
+    pub(crate) fn store<const SIZE: usize>(
+        &mut self,
+        vaddr: u64,
+        value: u64,
+    ) -> Result<(), Exception> {
         let e = self.tlb.entry(self.data_idx, vaddr);
         if vaddr & (PAGE_MASK | (SIZE as u64 - 1)) == e.addr_write {
             // SAFETY: as in `load`: a flag-free write tag maps a RAM page holding no code.
@@ -183,7 +213,12 @@ impl Hart {
 
     #[cold]
     #[inline(never)]
-    pub(crate) fn load_slow(&mut self, vaddr: u64, size: usize, idx: MmuIdx) -> Result<u64, Exception> {
+    pub(crate) fn load_slow(
+        &mut self,
+        vaddr: u64,
+        size: usize,
+        idx: MmuIdx,
+    ) -> Result<u64, Exception> {
         if (vaddr & !PAGE_MASK) + size as u64 > PAGE_SIZE {
             // Misaligned across a page: byte by byte, so each page is translated (the
             // fault's tval names the first byte that faults).
@@ -201,14 +236,22 @@ impl Hart {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Read, vaddr));
                 }
-                self.bus.read(p, size).map_err(|_| access_fault(Access::Read, vaddr))
+                self.bus
+                    .read(p, size)
+                    .map_err(|_| access_fault(Access::Read, vaddr))
             }
         }
     }
 
     #[cold]
     #[inline(never)]
-    pub(crate) fn store_slow(&mut self, vaddr: u64, size: usize, value: u64, idx: MmuIdx) -> Result<(), Exception> {
+    pub(crate) fn store_slow(
+        &mut self,
+        vaddr: u64,
+        size: usize,
+        value: u64,
+        idx: MmuIdx,
+    ) -> Result<(), Exception> {
         if (vaddr & !PAGE_MASK) + size as u64 > PAGE_SIZE {
             // Check both pages before writing anything, so a fault leaves memory unchanged.
             let last = vaddr.wrapping_add(size as u64 - 1);
@@ -229,7 +272,9 @@ impl Hart {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Write, vaddr));
                 }
-                self.bus.write(p, size, value).map_err(|_| access_fault(Access::Write, vaddr))?;
+                self.bus
+                    .write(p, size, value)
+                    .map_err(|_| access_fault(Access::Write, vaddr))?;
                 // A device may have asked the machine to stop (HTIF, power control).
                 if self.stop_requested() {
                     self.irq_check = true;
@@ -242,14 +287,27 @@ impl Hart {
 
     /// Host address for an atomic access (AMO, LR, SC) of `size` bytes: must be naturally
     /// aligned (else `misaligned`) and in RAM (else an access fault).
-    pub(crate) fn atomic_host(&mut self, vaddr: u64, size: usize, access: Access) -> Result<usize, Exception> {
-        if vaddr % size as u64 != 0 {
-            let cause = if access == Access::Read { Cause::LoadMisaligned } else { Cause::StoreMisaligned };
+    pub(crate) fn atomic_host(
+        &mut self,
+        vaddr: u64,
+        size: usize,
+        access: Access,
+    ) -> Result<usize, Exception> {
+        if !vaddr.is_multiple_of(size as u64) {
+            let cause = if access == Access::Read {
+                Cause::LoadMisaligned
+            } else {
+                Cause::StoreMisaligned
+            };
             return Err(Exception::new(cause, vaddr));
         }
         let idx = self.data_idx;
         let e = self.tlb.entry(idx, vaddr);
-        let tag = if access == Access::Read { e.addr_read } else { e.addr_write };
+        let tag = if access == Access::Read {
+            e.addr_read
+        } else {
+            e.addr_write
+        };
         if vaddr & PAGE_MASK == tag {
             return Ok(vaddr.wrapping_add(e.addend) as usize);
         }
@@ -304,7 +362,10 @@ impl Hart {
     pub fn write_virt(&mut self, vaddr: u64, data: &[u8]) -> bool {
         let idx = self.data_idx;
         for (i, b) in data.iter().enumerate() {
-            if self.store_slow(vaddr.wrapping_add(i as u64), 1, *b as u64, idx).is_err() {
+            if self
+                .store_slow(vaddr.wrapping_add(i as u64), 1, *b as u64, idx)
+                .is_err()
+            {
                 return false;
             }
         }

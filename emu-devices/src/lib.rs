@@ -1,4 +1,5 @@
 //! rvx devices.
 
 pub mod clint;
+pub mod htif;
 pub mod uart;

@@ -37,7 +37,10 @@ impl std::fmt::Debug for GuestRam {
 
 impl GuestRam {
     pub fn new(base: u64, size: u64) -> Result<GuestRam, RamError> {
-        if size == 0 || !size.is_multiple_of(crate::PAGE_SIZE) || !base.is_multiple_of(crate::PAGE_SIZE) {
+        if size == 0
+            || !size.is_multiple_of(crate::PAGE_SIZE)
+            || !base.is_multiple_of(crate::PAGE_SIZE)
+        {
             return Err(RamError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize(size))?;

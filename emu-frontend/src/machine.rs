@@ -1,0 +1,137 @@
+//! The virt board: RAM at 0x80000000, the devices on the bus, one hart.
+//!
+//! The memory map follows QEMU's `hw/riscv/virt.c` so software written for it runs
+//! unchanged. In this version the board has RAM, the CLINT, UART0 (output only), HTIF (when
+//! the program defines `tohost`, as on Spike) and hart 0; PLIC, virtio, RTC and the power
+//! device come later.
+
+use crate::cli::SemihostingConfig;
+use crate::loader::{Image, RAM_BASE};
+use crate::semihosting::{Console, HeapInfo, Semihosting};
+use crate::trace::TraceItems;
+use anyhow::Context;
+use emu_devices::clint::Clint;
+use emu_devices::htif::{Htif, HtifOutput, HTIF_SIZE};
+use emu_devices::uart::Uart16550;
+use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// QEMU virt memory map (hw/riscv/virt.c, `virt_memmap`).
+pub mod memmap {
+    pub use emu_devices::clint::{CLINT_BASE, CLINT_SIZE};
+    pub use emu_devices::uart::{UART0_BASE, UART0_SIZE};
+    pub const DRAM_BASE: u64 = super::RAM_BASE;
+}
+
+/// Everything needed to build and start the machine, already validated by the CLI.
+#[derive(Debug, Clone)]
+pub struct MachineConfig {
+    pub ram_size: u64,
+    pub kernel: PathBuf,
+    pub semihosting: Option<SemihostingConfig>,
+    pub trace: TraceItems,
+}
+
+pub struct Machine {
+    pub ram: Arc<GuestRam>,
+    pub bus: Arc<Bus>,
+    pub control: Arc<MachineControl>,
+    pub clock: Clock,
+    /// One per hart; devices that raise interrupts hold clones.
+    pub harts: Vec<Arc<HartSignals>>,
+    pub htif: Option<Arc<Htif>>,
+    pub image: Image,
+    pub semihosting: Option<SemihostingConfig>,
+    pub trace: TraceItems,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine")
+            .field("bus", &self.bus)
+            .field("entry", &self.image.entry)
+            .finish()
+    }
+}
+
+impl Machine {
+    /// Checks the image, allocates RAM, loads the image and puts the devices on the bus.
+    pub fn build(cfg: &MachineConfig) -> anyhow::Result<Machine> {
+        // Parse first: a bad file is reported before any RAM is allocated.
+        let image = Image::open(&cfg.kernel, memmap::DRAM_BASE, cfg.ram_size)?;
+        let ram = Arc::new(
+            GuestRam::new(memmap::DRAM_BASE, cfg.ram_size).context("cannot create guest RAM")?,
+        );
+        image.load_into(&ram);
+
+        let control = Arc::new(MachineControl::default());
+        let clock = Clock::default();
+        let harts = vec![Arc::new(HartSignals::default())];
+        let mut bus = Bus::new(ram.clone());
+
+        // HTIF overlays the `tohost`/`fromhost` cells of a bare-metal program, as on Spike.
+        let htif = match image.tohost {
+            Some(tohost) => {
+                let htif = Arc::new(Htif::new(ram.clone(), control.clone(), HtifOutput::stdio()));
+                bus.add_mmio("htif", tohost, HTIF_SIZE, htif.clone())
+                    .with_context(|| {
+                        format!(
+                            "{}: cannot place HTIF at tohost = {tohost:#x}",
+                            cfg.kernel.display()
+                        )
+                    })?;
+                Some(htif)
+            }
+            None => None,
+        };
+
+        // The virt board's devices (memmap above). An HTIF at a program-chosen tohost may
+        // collide with them; add_mmio reports that.
+        let clint = Arc::new(Clint::new(clock, harts.clone()));
+        bus.add_mmio("clint", memmap::CLINT_BASE, memmap::CLINT_SIZE, clint)?;
+        // Console output only for now: terminal input and the UART interrupt (PLIC) come
+        // with the interrupt controller.
+        let uart = Arc::new(Uart16550::new(Box::new(std::io::stdout())));
+        bus.add_mmio("uart0", memmap::UART0_BASE, memmap::UART0_SIZE, uart)?;
+
+        Ok(Machine {
+            ram,
+            bus: Arc::new(bus),
+            control,
+            clock,
+            harts,
+            htif,
+            image,
+            semihosting: cfg.semihosting.clone().filter(|s| s.enabled),
+            trace: cfg.trace,
+        })
+    }
+
+    /// The semihosting handler, if enabled: the command line is the `arg=` values joined by
+    /// spaces (QEMU), or the kernel's file name when there are none.
+    pub fn semihosting_handler(&self) -> Option<Semihosting> {
+        let cfg = self.semihosting.as_ref()?;
+        let cmdline = if cfg.args.is_empty() {
+            self.image.path.display().to_string()
+        } else {
+            cfg.args.join(" ")
+        };
+        let heap = HeapInfo::for_ram(
+            self.image.end,
+            self.ram.base(),
+            self.ram.base() + self.ram.size(),
+        );
+        Some(Semihosting::new(cmdline, heap, Console::stdio()))
+    }
+
+    /// Runs hart 0 from the image's entry until the guest stops the machine. Returns rvx's
+    /// exit status.
+    pub fn run(&self) -> anyhow::Result<i32> {
+        let code = crate::run::run_hart0(self)?;
+        if let Some(n) = self.htif.as_ref().and_then(|h| h.guest_failure()) {
+            eprintln!("rvx: guest reported failure {n} via tohost");
+        }
+        Ok(code)
+    }
+}
