@@ -95,14 +95,14 @@ use_qemu=1
 [ $use_rvx = 0 ] && [ $use_qemu = 0 ] && { echo "run.sh: nothing to run" >&2; exit 2; }
 read -r -a accels <<<"$ACCELS"
 
-# time_run LOGFILE CMD...: runs CMD once; prints its wall time in seconds. Fails if CMD exits
-# non-zero or its output lacks the benchmark's PASS line.
+# time_run LOGFILE CMD...: runs CMD once; prints its wall time and CPU time (user + sys) in
+# seconds. Fails if CMD exits non-zero or its output lacks the benchmark's PASS line.
 time_run() {
     local log=$1
     shift
     local t0 t1 rc
     t0=$(date +%s.%N)
-    timeout "$TIMEOUT" "$@" </dev/null >"$log" 2>&1
+    /usr/bin/time -f '%U %S' -o "$log.cpu" timeout "$TIMEOUT" "$@" </dev/null >"$log" 2>&1
     rc=$?
     t1=$(date +%s.%N)
     if [ $rc -ne 0 ] || ! grep -q '^rvx-bench .* PASS' "$log"; then
@@ -110,15 +110,16 @@ time_run() {
         sed 's/^/    | /' "$log" | tail -n 20 >&2
         return 1
     fi
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+    awk -v a="$t0" -v b="$t1" '{ printf "%.3f %.2f\n", b - a, $1 + $2 }' "$log.cpu"
 }
 
-# best_of LOGFILE CMD...: the shortest of RUNS runs, or "FAIL".
+# best_of LOGFILE CMD...: "wall cpu" of the run with the shortest wall time of RUNS runs, or
+# "FAIL FAIL".
 best_of() {
     local best="" t
     for _ in $(seq "$RUNS"); do
-        t=$(time_run "$@") || { echo FAIL; return 1; }
-        best=$(awk -v a="$t" -v b="$best" 'BEGIN { print (b == "" || a < b) ? a : b }')
+        t=$(time_run "$@") || { echo FAIL FAIL; return 1; }
+        best=$(echo "$t $best" | awk '{ print (NF == 2 || $1 < $3) ? $1 " " $2 : $3 " " $4 }')
     done
     echo "$best"
 }
@@ -129,14 +130,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "FAIL" || b == "FAIL" || b <
 
 # Other work on the machine skews wall times; record how busy it was when we started.
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A secs insns
+declare -A secs cpus insns
 insn_source="rvx (minstret)"
 for p in "${programs[@]}"; do
     elf="$OUT/$p.elf"
     if [ $use_rvx = 1 ]; then
         for a in "${accels[@]}"; do
             echo "running $p on rvx --accel $a ..." >&2
-            secs[$p,$a]=$(best_of "$OUT/$p.rvx-$a.log" "$RVX" run --bios none --kernel "$elf" --accel "$a") || status=1
+            read -r secs[$p,$a] cpus[$p,$a] < <(best_of "$OUT/$p.rvx-$a.log" \
+                "$RVX" run --bios none --kernel "$elf" --accel "$a")
+            [ "${secs[$p,$a]}" = FAIL ] && status=1
             n=$(instret_of "$OUT/$p.rvx-$a.log")
             if [ -z "${insns[$p]:-}" ]; then
                 insns[$p]=$n
@@ -149,7 +152,9 @@ for p in "${programs[@]}"; do
     fi
     if [ $use_qemu = 1 ]; then
         echo "running $p on qemu ..." >&2
-        secs[$p,qemu]=$(best_of "$OUT/$p.qemu.log" "$QEMU" -M virt -bios none -nographic -kernel "$elf") || status=1
+        read -r secs[$p,qemu] cpus[$p,qemu] < <(best_of "$OUT/$p.qemu.log" \
+            "$QEMU" -M virt -bios none -nographic -kernel "$elf")
+        [ "${secs[$p,qemu]}" = FAIL ] && status=1
         if [ $use_rvx = 0 ]; then
             # No rvx: count instructions with QEMU's icount mode instead (a separate, untimed run).
             # With -icount shift=0,sleep=off QEMU's minstret is its executed-instruction counter;
@@ -206,15 +211,17 @@ total_n=0
 emulators=()
 [ $use_rvx = 1 ] && emulators+=("${accels[@]}")
 [ $use_qemu = 1 ] && emulators+=(qemu)
-for e in "${emulators[@]}"; do secs[total,$e]=0; done
+for e in "${emulators[@]}"; do secs[total,$e]=0; cpus[total,$e]=0; done
 for p in "${programs[@]}"; do
     total_n=$((total_n + ${insns[$p]:-0}))
     for e in "${emulators[@]}"; do
         s=${secs[$p,$e]:-FAIL}
         if [ "$s" = FAIL ] || [ "${secs[total,$e]}" = FAIL ]; then
             secs[total,$e]=FAIL
+            cpus[total,$e]=FAIL
         else
             secs[total,$e]=$(awk -v a="${secs[total,$e]}" -v b="$s" 'BEGIN { printf "%.3f\n", a + b }')
+            cpus[total,$e]=$(awk -v a="${cpus[total,$e]}" -v b="${cpus[$p,$e]}" 'BEGIN { printf "%.2f\n", a + b }')
         fi
     done
 done
@@ -238,4 +245,29 @@ for p in "${programs[@]}"; do
     row "$p" "${insns[$p]:-?}" "$p"
 done
 [ ${#programs[@]} -gt 1 ] && row "**all**" "$total_n" total
+
+# The same best runs in CPU seconds (user + sys, all the emulator's threads): on a busy machine
+# wall time also counts time spent waiting for a CPU, CPU time does not.
+echo
+echo "CPU time of the same runs (user + sys) and instructions per CPU second:"
+echo
+line="| program |"
+sep="|---|"
+for e in "${emulators[@]}"; do
+    label=$e
+    [ "$e" != qemu ] && label="rvx $e"
+    line+=" $label cpu s | $label MIPS/cpu |"
+    sep+="---:|---:|"
+done
+echo "$line"
+echo "$sep"
+names=("${programs[@]}")
+[ ${#programs[@]} -gt 1 ] && names+=(total)
+for p in "${names[@]}"; do
+    if [ "$p" = total ]; then line="| **all** |"; n=$total_n; else line="| $p |"; n=${insns[$p]:-}; fi
+    for e in "${emulators[@]}"; do
+        line+=" ${cpus[$p,$e]:-FAIL} | $(mips "$n" "${cpus[$p,$e]:-FAIL}") |"
+    done
+    echo "$line"
+done
 exit $status
