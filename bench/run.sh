@@ -228,16 +228,16 @@ done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
-echo "Machine: ${cpu:-unknown CPU}, $(nproc) host CPUs, $(uname -sr)"
-echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average at start: $loadavg"
+echo "- Machine: ${cpu:-unknown CPU}, $(nproc) host CPUs, $(uname -sr)"
+echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average at start: $loadavg"
 if [ $use_rvx = 1 ]; then
     rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
     git -C "$repo" diff --quiet HEAD -- 2>/dev/null || rev+=" (with uncommitted changes)"
-    echo "rvx: git $rev, $RVX"
+    echo "- rvx: git $rev, $RVX"
 fi
-[ $use_qemu = 1 ] && echo "QEMU: $("$QEMU" --version | head -n 1)"
-echo "Compiler: $($CC --version | head -n 1), picolibc"
-echo "Best of $RUNS runs each; instructions counted by $insn_source."
+[ $use_qemu = 1 ] && echo "- QEMU: $("$QEMU" --version | head -n 1)"
+echo "- Compiler: $($CC --version | head -n 1), picolibc"
+echo "- Best of $RUNS runs each; instructions counted by $insn_source."
 echo
 echo "$header"
 echo "$rule"
