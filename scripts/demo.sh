@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cargo build --release -p emu-frontend
 out=target/examples; mkdir -p "$out"
-riscv64-unknown-elf-gcc --specs=picolibc.specs --oslib=semihost -march=rv64gc -mabi=lp64d \
+riscv64-unknown-elf-gcc --specs=picolibc.specs --oslib=semihost --crt0=semihost -march=rv64gc -mabi=lp64d \
   -mcmodel=medany -Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x400000 \
   -Wl,--defsym=__ram=0x80400000 -Wl,--defsym=__ram_size=0x400000 \
   -O2 -o "$out/hello.elf" examples/hello.c

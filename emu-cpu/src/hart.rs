@@ -38,6 +38,10 @@ pub enum Exit {
     /// A semihosting call: pc already points past the `ebreak`; a0 = operation, a1 =
     /// parameter. The handler writes the result to a0 and calls `run` again.
     Semihosting,
+    /// The guest can make no progress: an exception was raised at the very address its
+    /// previous identical exception vectored to, with no instruction retired in between
+    /// (e.g. mtvec is 0 and nothing is mapped there). Running on would loop forever.
+    DoubleFault { cause: u64, pc: u64, tval: u64 },
 }
 
 /// Which trace items are on (`-d in_asm,exec,int,cpu,mmu`). Each maps onto a `tracing`
@@ -90,6 +94,9 @@ pub struct Hart {
     pub(crate) semihosting: bool,
     pub(crate) trace: TraceFlags,
     timer_countdown: u32,
+    /// (instret, cause, vector) of the last exception, to recognise a double fault.
+    last_exception: Option<(u64, u64, u64)>,
+    double_fault: Option<Exit>,
 }
 
 impl Hart {
@@ -122,6 +129,8 @@ impl Hart {
             semihosting: false,
             trace: TraceFlags::default(),
             timer_countdown: BLOCKS_PER_TIMER_CHECK,
+            last_exception: None,
+            double_fault: None,
         };
         h.reset(0);
         h
@@ -139,6 +148,8 @@ impl Hart {
         self.priv_ = Priv::M;
         self.pmp = Pmp::default();
         self.reservation = None;
+        self.last_exception = None;
+        self.double_fault = None;
         self.flush_tlb();
         self.blocks.flush();
         self.update_mmu_idx();
@@ -206,7 +217,20 @@ impl Hart {
 
     /// Takes a synchronous exception at `pc`.
     pub(crate) fn raise(&mut self, e: Exception, pc: u64) {
-        self.take_trap(e.cause as u64, e.tval, pc);
+        let cause = e.cause as u64;
+        let key = (self.state.instret, cause, pc);
+        if self.last_exception == Some(key) {
+            self.double_fault = Some(Exit::DoubleFault {
+                cause,
+                pc,
+                tval: e.tval,
+            });
+            self.irq_check = true;
+            return;
+        }
+        self.take_trap(cause, e.tval, pc);
+        // A repeat of this exception at the vector, before anything retires, is a fixed point.
+        self.last_exception = Some((self.state.instret, cause, self.state.pc));
     }
 
     /// Trap entry (privileged spec 3.1.6.1, 3.3.1, 4.1.1): picks M or S through
@@ -381,6 +405,9 @@ impl Hart {
                 self.irq_check = false;
                 if self.control.stop_requested() {
                     return Exit::Stopped;
+                }
+                if let Some(exit) = self.double_fault.take() {
+                    return exit;
                 }
                 self.check_interrupts();
             }

@@ -62,3 +62,24 @@ pub const INTERRUPT_PRIORITY: [u64; 6] = [
 ];
 
 pub const INTERRUPT_BIT: u64 = 1 << 63;
+
+/// The spec's name of an exception code (mcause without the interrupt bit).
+pub fn exception_name(code: u64) -> &'static str {
+    match code {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store/AMO address misaligned",
+        7 => "store/AMO access fault",
+        8 => "environment call from U-mode",
+        9 => "environment call from S-mode",
+        11 => "environment call from M-mode",
+        12 => "instruction page fault",
+        13 => "load page fault",
+        15 => "store/AMO page fault",
+        _ => "unknown exception",
+    }
+}

@@ -47,6 +47,13 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
     loop {
         match hart.run() {
             Exit::Stopped => return Ok(m.control.exit_code()),
+            Exit::DoubleFault { cause, pc, tval } => {
+                eprintln!(
+                    "rvx: guest double fault: {} at pc {pc:#x} (tval {tval:#x}) again at its own trap vector; stopping",
+                    emu_cpu::trap::exception_name(cause)
+                );
+                return Ok(1);
+            }
             Exit::Semihosting => {
                 let Some(sh) = semihosting.as_mut() else {
                     // The hart only reports semihosting calls when enabled.

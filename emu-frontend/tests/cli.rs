@@ -510,3 +510,20 @@ int main(int argc, char **argv) {
     );
     assert_eq!(stderr, "");
 }
+
+/// A guest whose trap vector faults again (mtvec left at 0, nothing mapped there) is a
+/// double fault: one line naming the cause and pc, a non-zero status, no hang.
+#[test]
+fn double_fault_is_reported_not_looped() {
+    let dir = tempfile::tempdir().unwrap();
+    // One illegal instruction (all zeros) at the RAM base, loaded as a raw image.
+    let img = write_temp(&dir, "zero.bin", &[0, 0, 0, 0]);
+    let out = run_kernel(&img);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(
+        stderr.starts_with("rvx: guest double fault: instruction access fault at pc 0x0"),
+        "{stderr:?}"
+    );
+}
