@@ -44,6 +44,16 @@ pub enum Exit {
     DoubleFault { cause: u64, pc: u64, tval: u64 },
 }
 
+/// Which engine runs guest code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Accel {
+    /// The interpreter: the definition of the ISA, on every host.
+    #[default]
+    Interp,
+    /// Translation to host code (x86-64 hosts).
+    Jit,
+}
+
 /// Which trace items are on (`-d in_asm,exec,int,cpu,mmu`). Each maps onto a `tracing`
 /// target of the same name.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,6 +103,7 @@ pub struct Hart {
     pub(crate) code_dirty: bool,
     pub(crate) semihosting: bool,
     pub(crate) trace: TraceFlags,
+    pub(crate) accel: Accel,
     timer_countdown: u32,
     /// (instret, cause, vector) of the last exception, to recognise a double fault.
     last_exception: Option<(u64, u64, u64)>,
@@ -128,6 +139,7 @@ impl Hart {
             code_dirty: false,
             semihosting: false,
             trace: TraceFlags::default(),
+            accel: Accel::Interp,
             timer_countdown: BLOCKS_PER_TIMER_CHECK,
             last_exception: None,
             double_fault: None,
@@ -158,6 +170,19 @@ impl Hart {
 
     pub fn set_semihosting(&mut self, enabled: bool) {
         self.semihosting = enabled;
+    }
+
+    /// Selects the engine. Returns false (keeping the interpreter) if this host has no JIT.
+    pub fn set_accel(&mut self, accel: Accel) -> bool {
+        if accel == Accel::Jit && !cfg!(target_arch = "x86_64") {
+            return false;
+        }
+        self.accel = accel;
+        true
+    }
+
+    pub fn accel(&self) -> Accel {
+        self.accel
     }
 
     pub fn set_trace(&mut self, flags: TraceFlags) {

@@ -8,4 +8,4 @@ pub mod interp;
 mod mem;
 pub mod trap;
 
-pub use hart::{Exit, Hart, HartConfig, HartState, TraceFlags};
+pub use hart::{Accel, Exit, Hart, HartConfig, HartState, TraceFlags};
