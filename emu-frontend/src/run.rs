@@ -42,6 +42,8 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
         cpu: t.cpu,
         mmu: t.mmu,
     });
+    hart.set_accel(m.accel);
+    hart.set_jit_cache_size(m.jit_cache_size);
     let mut semihosting = m.semihosting_handler();
     hart.set_semihosting(semihosting.is_some());
     loop {
