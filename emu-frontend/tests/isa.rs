@@ -168,6 +168,8 @@ isa_tests! {
     trap_illegal,
     trap_misaligned,
     trap_vectored,
+    jit_chain_remap,
+    jit_smc,
     irq_msip,
     irq_mtimer,
     irq_ssip,
