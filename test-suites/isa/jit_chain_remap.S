@@ -24,6 +24,8 @@
 #         different physical page B: the shared A code reports the alias's own
 #         pc (auipc), and each alias continues into its own B; unmapping the
 #         alias's B faults there while the first alias still runs.
+#   11    freshB, mapped and hot at VA_B, rewritten through its RW identity
+#         alias (+ fence.i): the new instruction runs at VA_B
 #
 # Physical layout (.text, consecutive 4 KiB pages): pageA, pageB1, pageB2,
 # pageB3 (template copied to the data page freshB at run time). Each B page
@@ -41,6 +43,8 @@
 #define X_PTE (PTE_V | PTE_X | PTE_A)
 #define N_LONG 200000
 #define N_SHORT 1000
+/* c.addi a1, imm (RV64C quadrant 1, funct3 000, rd = x11) */
+#define C_ADDI_A1(imm) (0x0001 | (11 << 7) | ((imm) << 2))
 
 /* The loop's counters: a0 laps (A), a1 += inc (B), a2 = B's signature,
  * a3 odd laps (A), a4 += 3 (A), a5 laps with a0 % 4 == 0 (B),
@@ -228,6 +232,18 @@ s_start:
   RUN_LOOP s4, N_SHORT          # ... while the first alias runs on
   CHECK a0, N_SHORT
   CHECK a1, 7 * N_SHORT
+  CHECK a2, 0xB3
+
+  CASE 11                       # freshB rewritten through its RW alias
+  la t1, freshB                 # (c.addi a1, 7 -> c.addi a1, 9), fence.i
+  lhu t2, 4(t1)
+  CHECK t2, C_ADDI_A1(7)
+  li t2, C_ADDI_A1(9)
+  sh t2, 4(t1)
+  fence.i
+  RUN_LOOP s4, N_SHORT
+  CHECK a0, N_SHORT
+  CHECK a1, 9 * N_SHORT
   CHECK a2, 0xB3
 
   RETURN_TO_M CAUSE_ECALL_S, 5f
