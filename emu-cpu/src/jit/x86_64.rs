@@ -27,6 +27,9 @@ const OFF_INSTRET: i32 = (OFF_STATE + offset_of!(HartState, instret)) as i32;
 const OFF_DATA_TLB: i32 = offset_of!(Hart, data_tlb) as i32;
 const OFF_BUDGET: i32 = offset_of!(Hart, budget) as i32;
 const OFF_ATTENTION: i32 = offset_of!(Hart, attention_addr) as i32;
+const OFF_JIT_TABLE: i32 = offset_of!(Hart, jit_table_addr) as i32;
+const JIT_TABLE_MASK: i32 = (crate::interp::JIT_TABLE_SIZE - 1) as i32;
+const _: () = assert!(std::mem::size_of::<crate::interp::JitTarget>() == 16);
 /// Offsets inside a TlbEntry.
 const TLB_READ: i32 = 0;
 const TLB_WRITE: i32 = 8;
@@ -212,6 +215,27 @@ impl Emitter {
         );
     }
 
+    /// Leaves for the block at pc `rax` (an indirect jump): through the hart's indirect-jump
+    /// table when it knows the target's translation, else back to the dispatcher.
+    fn leave_indirect(&mut self) {
+        dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
+        self.sync_instret();
+        let bail = self.bail;
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rbp, rax
+            ; mov rdx, [rbx + OFF_JIT_TABLE]
+            ; mov rcx, rax
+            ; shr rcx, 1
+            ; and ecx, JIT_TABLE_MASK
+            ; shl ecx, 4
+            ; add rdx, rcx
+            ; cmp rax, [rdx]
+            ; jne =>bail
+            ; jmp QWORD [rdx + 8]
+        );
+    }
+
     fn call(&mut self, f: usize) {
         dynasm!(self.a
             ; .arch x64
@@ -383,7 +407,7 @@ impl Emitter {
                     dynasm!(self.a ; .arch x64 ; mov [r12 + d], rcx);
                 }
                 self.pending += 1;
-                self.leave_with_rax();
+                self.leave_indirect();
                 return true;
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
