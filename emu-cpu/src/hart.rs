@@ -59,6 +59,8 @@ pub enum Accel {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceFlags {
     pub in_asm: bool,
+    /// Host code of each new translation (JIT), disassembled with capstone.
+    pub out_asm: bool,
     pub exec: bool,
     pub int: bool,
     pub cpu: bool,
@@ -67,7 +69,7 @@ pub struct TraceFlags {
 
 impl TraceFlags {
     pub fn any(&self) -> bool {
-        self.in_asm || self.exec || self.int || self.cpu || self.mmu
+        self.in_asm || self.out_asm || self.exec || self.int || self.cpu || self.mmu
     }
 }
 
