@@ -59,6 +59,8 @@ pub enum Accel {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceFlags {
     pub in_asm: bool,
+    /// Host code of each new translation (JIT), disassembled with capstone.
+    pub out_asm: bool,
     pub exec: bool,
     pub int: bool,
     pub cpu: bool,
@@ -67,7 +69,7 @@ pub struct TraceFlags {
 
 impl TraceFlags {
     pub fn any(&self) -> bool {
-        self.in_asm || self.exec || self.int || self.cpu || self.mmu
+        self.in_asm || self.out_asm || self.exec || self.int || self.cpu || self.mmu
     }
 }
 
@@ -117,6 +119,8 @@ pub struct Hart {
     pub(crate) budget: i32,
     /// `&signals.attention` as an address, for translated code's entry check.
     pub(crate) attention_addr: usize,
+    /// Address of the indirect-jump table (`BlockCache::jit_table`) for translated code.
+    pub(crate) jit_table_addr: usize,
     /// (instret, cause, vector) of the last exception, to recognise a double fault.
     last_exception: Option<(u64, u64, u64)>,
     double_fault: Option<Exit>,
@@ -159,10 +163,12 @@ impl Hart {
             chain_site: None,
             budget: BLOCKS_PER_TIMER_CHECK,
             attention_addr: 0,
+            jit_table_addr: 0,
             last_exception: None,
             double_fault: None,
         };
         h.attention_addr = &h.signals.attention as *const _ as usize;
+        h.jit_table_addr = h.blocks.jit_table.as_ptr() as usize;
         h.reset(0);
         h
     }
@@ -258,6 +264,8 @@ impl Hart {
     pub(crate) fn set_priv(&mut self, p: Priv) {
         if p != self.priv_ {
             self.priv_ = p;
+            // Execute permission depends on privilege: forget indirect-jump shortcuts.
+            self.blocks.clear_jit_table();
             self.update_mmu_idx();
         }
     }

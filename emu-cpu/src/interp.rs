@@ -21,6 +21,25 @@ use std::sync::Arc;
 pub const MAX_BLOCK_INSNS: usize = 64;
 const JCACHE_BITS: u32 = 12;
 const JCACHE_SIZE: usize = 1 << JCACHE_BITS;
+/// Entries of the indirect-jump table translated code reads (power of two).
+pub const JIT_TABLE_SIZE: usize = 1024;
+
+/// An entry of the indirect-jump table: a block's virtual pc and its translation's entry.
+/// Translated `jalr` looks its target up here before falling back to the dispatcher.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct JitTarget {
+    pub pc: u64,
+    pub entry: u64,
+}
+
+impl JitTarget {
+    /// `pc` is never odd for a real target, so an odd tag never matches.
+    const EMPTY: JitTarget = JitTarget {
+        pc: u64::MAX,
+        entry: 0,
+    };
+}
 
 /// A decoded block: position independent (branch targets are pc-relative).
 #[derive(Debug)]
@@ -51,6 +70,9 @@ pub struct BlockCache {
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
     retired: Vec<Arc<Block>>,
+    /// Indirect-jump targets for translated code, cleared whenever a translation or the
+    /// mapping behind a virtual pc may have changed.
+    pub(crate) jit_table: Box<[JitTarget]>,
 }
 
 impl BlockCache {
@@ -63,6 +85,7 @@ impl BlockCache {
             ram_base: ram.base(),
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
             retired: Vec::new(),
+            jit_table: vec![JitTarget::EMPTY; JIT_TABLE_SIZE].into_boxed_slice(),
         }
     }
 
@@ -82,6 +105,19 @@ impl BlockCache {
             e.pc = u64::MAX;
             e.block = None;
         }
+        self.clear_jit_table();
+    }
+
+    pub fn clear_jit_table(&mut self) {
+        self.jit_table.fill(JitTarget::EMPTY);
+    }
+
+    fn jit_table_insert(&mut self, pc: u64, entry: usize) {
+        let i = ((pc >> 1) as usize) & (JIT_TABLE_SIZE - 1);
+        self.jit_table[i] = JitTarget {
+            pc,
+            entry: entry as u64,
+        };
     }
 
     /// Frees blocks retired since the dispatcher last had control.
@@ -106,6 +142,7 @@ impl BlockCache {
     /// Drops the blocks of one physical page (it was written).
     pub fn invalidate_page(&mut self, ppage: u64) {
         if let Some(starts) = self.by_page.remove(&ppage) {
+            self.clear_jit_table();
             for s in starts {
                 if let Some(b) = self.map.remove(&s) {
                     b.valid.store(false, Ordering::Relaxed);
@@ -270,6 +307,7 @@ impl Hart {
                 }
             }
         }
+        self.blocks.jit_table_insert(self.state.pc, entry);
         let status = jit.enter(self, entry);
         if status != crate::jit::status::DONE {
             self.chain_site = Some(crate::jit::ChainSite {

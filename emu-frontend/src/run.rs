@@ -37,6 +37,7 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
     let t = m.trace;
     hart.set_trace(TraceFlags {
         in_asm: t.in_asm,
+        out_asm: t.out_asm,
         exec: t.exec,
         int: t.int,
         cpu: t.cpu,

@@ -30,6 +30,27 @@ pub mod status {
     pub const DONE: u64 = 0;
 }
 
+/// Host code as text, one instruction a line (capstone), for `-d out_asm` and golden tests.
+pub fn disassemble_host(code: &[u8], addr: u64) -> String {
+    use capstone::prelude::*;
+    #[cfg(target_arch = "x86_64")]
+    let cs = Capstone::new().x86().mode(arch::x86::ArchMode::Mode64).build();
+    #[cfg(not(target_arch = "x86_64"))]
+    let cs = Capstone::new().arm64().mode(arch::arm64::ArchMode::Arm).build();
+    let Ok(cs) = cs else { return " (capstone unavailable)".into() };
+    let Ok(insns) = cs.disasm_all(code, addr) else { return " (undecodable)".into() };
+    let mut out = String::new();
+    for i in insns.iter() {
+        out.push_str(&format!(
+            "\n  {:#x}: {} {}",
+            i.address(),
+            i.mnemonic().unwrap_or("?"),
+            i.op_str().unwrap_or("")
+        ));
+    }
+    out
+}
+
 /// An unpatched direct jump (`jmp rel32`; `addr` is its rel32 field) that left a block for
 /// `target`, recorded in code-cache generation `generation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +132,10 @@ impl Jit {
             let addr = self.cache.append(&code)?;
             debug_assert_eq!(addr, at);
             self.translated += 1;
+            if tracing::enabled!(target: "out_asm", tracing::Level::TRACE) {
+                tracing::trace!(target: "out_asm", "host code at {addr:#x} ({} bytes):{}",
+                    code.len(), disassemble_host(&code, addr as u64));
+            }
             Ok(Some(addr))
         }
         #[cfg(not(target_arch = "x86_64"))]
