@@ -26,6 +26,9 @@
 #         alias's B faults there while the first alias still runs.
 #   11    freshB, mapped and hot at VA_B, rewritten through its RW identity
 #         alias (+ fence.i): the new instruction runs at VA_B
+#   12    B entered straight by jalr (20 calls, one lap each), remapped to
+#         another page, then unmapped: each time what is mapped now runs, or
+#         the fetch faults at VA_B
 #
 # Physical layout (.text, consecutive 4 KiB pages): pageA, pageB1, pageB2,
 # pageB3 (template copied to the data page freshB at run time). Each B page
@@ -66,6 +69,19 @@
   CLEAR_COUNTERS
   li s2, \n
   jalr ra, 0(\entry)
+.endm
+
+/* Call page B at s7 (one lap: s2 = 1) `n` times; B's a1 and a2 of the last
+ * call are left (clobbers s8). */
+.macro CALL_B n
+  li s8, \n
+77:
+  li a1, 0
+  li a2, 0
+  li s2, 1
+  jalr ra, 0(s7)
+  addi s8, s8, -1
+  bnez s8, 77b
 .endm
 
 /* l0[index] = X leaf for `sym`, then sfence.vma (clobbers t0..t3). */
@@ -245,6 +261,31 @@ s_start:
   CHECK a0, N_SHORT
   CHECK a1, 9 * N_SHORT
   CHECK a2, 0xB3
+
+  CASE 12                       # B called straight through jalr, hot, remapped
+  li s7, VA_B
+  MAP_X 0x11, pageB1
+  CALL_B 20
+  CHECK a1, 2
+  CHECK a2, 0xB1
+  CHECK s2, 0
+  MAP_X 0x11, pageB2
+  CALL_B 20
+  CHECK a1, 5
+  CHECK a2, 0xB2
+  PTE_ADDR t2, l0, 0x11         # unmapped: the jalr target faults
+  sd zero, 0(t2)
+  sfence.vma
+  li s2, 1
+  li a2, 0
+  EXPECT_STRAP CAUSE_FETCH_PAGE, 6f
+  jalr ra, 0(s7)
+  j rvx_fail
+6:
+  CHECK_STVAL VA_B
+  GET_STRAP t2, TR_EPC
+  CHECK t2, VA_B
+  CHECK a2, 0
 
   RETURN_TO_M CAUSE_ECALL_S, 5f
 5:
