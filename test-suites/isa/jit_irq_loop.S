@@ -14,7 +14,8 @@
 #   4     U-mode, `j .`, machine timer
 #   5     S-mode with Sv39 at a virtual alias of the loop: mepc is virtual
 #   6     a loop of several chained blocks in one page
-#   7     a loop longer than any block (150 instructions)
+#   7     a loop longer than any block (150 instructions); the counter it
+#         increments matches the interrupted instruction
 #   8     S-mode, `j .`, Sstc stimecmp, delegated: taken in S
 # QEMU-VIRT: the time CSR (case 8) needs QEMU's virt board.
 #include "rvx_test.h"
@@ -165,6 +166,13 @@ m_loop3_end:
   la t0, m_loop3_end
   sltu a3, a2, t0
   CHECK a3, 1
+  la t0, m_loop3                # a0 is exact at the interrupted instruction:
+  sub a2, a2, t0                # a0 mod 150 == its index mod 150
+  srli a2, a2, 2
+  li t0, 150
+  remu a2, a2, t0
+  remu a3, a0, t0
+  CHECKR a3, a2
   TIMER_OFF
 
   CASE 8                        # Sstc: S-mode loop, taken in S
