@@ -273,43 +273,106 @@ fn with_flags(op: impl FnOnce() -> u64) -> FpOut {
 
 /// fadd.
 pub fn add(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).add(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::add(fmt, a, b, false) {
+            return out;
+        }
+    }
+    soft_add(fmt, a, b, rm)
 }
 
 /// fsub.
 pub fn sub(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).sub(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::add(fmt, a, b, true) {
+            return out;
+        }
+    }
+    soft_sub(fmt, a, b, rm)
 }
 
 /// fmul.
 pub fn mul(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).mul(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::mul(fmt, a, b) {
+            return out;
+        }
+    }
+    soft_mul(fmt, a, b, rm)
 }
 
 /// fdiv.
 pub fn div(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).div(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::div(fmt, a, b) {
+            return out;
+        }
+    }
+    soft_div(fmt, a, b, rm)
 }
 
 /// fsqrt.
 pub fn sqrt(fmt: Fmt, a: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).sqrt(rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::sqrt(fmt, a) {
+            return out;
+        }
+    }
+    soft_sqrt(fmt, a, rm)
 }
 
 /// The fused multiply-adds, with one rounding (spec 13.6):
 /// fmadd: (false,false) a*b+c; fmsub: (false,true) a*b-c; fnmsub: (true,false) -(a*b)+c;
 /// fnmadd: (true,true) -(a*b)-c.
+pub fn fma(
+    fmt: Fmt,
+    a: u64,
+    b: u64,
+    c: u64,
+    rm: Rm,
+    negate_product: bool,
+    negate_addend: bool,
+) -> FpOut {
+    if rm == Rm::Rne {
+        if let Some(out) = host::fma(fmt, a, b, c, negate_product, negate_addend) {
+            return out;
+        }
+    }
+    soft_fma(fmt, a, b, c, rm, negate_product, negate_addend)
+}
+
+fn soft_add(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).add(T::load(b), rm).store()))
+}
+
+fn soft_sub(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sub(T::load(b), rm).store()))
+}
+
+fn soft_mul(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).mul(T::load(b), rm).store()))
+}
+
+fn soft_div(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).div(T::load(b), rm).store()))
+}
+
+fn soft_sqrt(fmt: Fmt, a: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sqrt(rm).store()))
+}
+
+/// SoftFloat's fused multiply-add.
 ///
 /// Negating the product is done by flipping the sign of `a` before the exact multiply, which
 /// gives the same exact value (and so the same rounding and zero signs); a flipped NaN stays
 /// signalling or quiet, so NV is unchanged. SoftFloat's mulAdd raises NV for inf*0 even when
 /// the addend is a quiet NaN, as the spec requires.
-pub fn fma(
+fn soft_fma(
     fmt: Fmt,
     a: u64,
     b: u64,
@@ -451,6 +514,13 @@ pub fn classify(fmt: Fmt, a: u64) -> u64 {
 /// into the 64-bit x register. SoftFloat's RISCV specialization returns exactly the spec's
 /// saturation values.
 pub fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
+    if let Some(out) = host::to_int(fmt, a, kind, rm) {
+        return out;
+    }
+    soft_to_int(fmt, a, kind, rm)
+}
+
+fn soft_to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(fmt, T => {
         let x = T::load(a);
@@ -465,6 +535,13 @@ pub fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
 
 /// fcvt.{h,s,d}.{w,wu,l,lu}: `v` is the x register; W and Wu read its low 32 bits.
 pub fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
+    if let Some(out) = host::from_int(fmt, v, kind, rm) {
+        return out;
+    }
+    soft_from_int(fmt, v, kind, rm)
+}
+
+fn soft_from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(fmt, T => with_flags(|| {
         match kind {
@@ -481,6 +558,13 @@ pub fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
 /// are canonical and a signalling NaN input raises NV (SoftFloat's RISCV specialization).
 /// `to == from` is no instruction; it returns the value unchanged.
 pub fn convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> FpOut {
+    if let Some(out) = host::convert(to, from, a, rm) {
+        return out;
+    }
+    soft_convert(to, from, a, rm)
+}
+
+fn soft_convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(from, A => {
         let x = A::load(a);
@@ -501,6 +585,411 @@ pub fn mv_to_x(fmt: Fmt, reg: u64) -> u64 {
 /// fmv.h.x/fmv.w.x/fmv.d.x: the low bits of `x`, NaN-boxed.
 pub fn mv_from_x(fmt: Fmt, x: u64) -> u64 {
     nan_box(fmt, x)
+}
+
+/// Host-FPU fast paths for the hot operations, each bit-exact to the SoftFloat path: the same
+/// value and the same fflags. Each returns `None` ("ask SoftFloat") unless the operation is one
+/// whose flags the host can decide:
+///
+/// - round to nearest-even only (Rust's f32/f64 arithmetic on x86-64 SSE2 and AArch64 is IEEE
+///   754 roundTiesToEven, with no flags visible), except for conversions that are exact, where
+///   the rounding mode does not matter;
+/// - finite operands (NaN-boxing is checked through `unbox`, whose canonical NaN is not finite);
+/// - a finite result of magnitude above the smallest normal number, or an exactly zero result,
+///   so that OF, UF and tininess (after rounding, in the RISC-V specialization) never arise and
+///   the only flag left is NX. (A result above the smallest normal comes from an exact value
+///   above it, so it is not tiny; a finite RNE result comes from a value below the overflow
+///   threshold.) Addition is the exception: its tiny results are always exact (spec-free fact
+///   of binary floating point: the exact sum is a multiple of the smallest subnormal), so
+///   neither flag can be raised and any finite result is taken.
+///
+/// NX is decided exactly, never estimated: by Fast2Sum for additions, by integer arithmetic on
+/// the significands for double products, quotients and square roots, and by the fact that two
+/// singles' product is exact in double for the single-precision operations. Double-precision
+/// fma uses the host fma (a libm call without target-feature fma) and an exact comparison of
+/// two error-free transformations.
+mod host {
+    use super::{flags::NX, nan_box, unbox, Fmt, FpOut, IntKind, Rm};
+
+    /// 2^-900: a product with magnitude at least this has an error term that is a multiple of
+    /// ulp(a)*ulp(b) >= |a*b| * 2^-106 > 2^-1074 (the smallest subnormal), so a host fma
+    /// computes that error exactly.
+    const PRODUCT_ERROR_EXACT: f64 = f64::from_bits((1023 - 900) << 52);
+
+    fn single(reg: u64) -> f32 {
+        f32::from_bits(unbox(Fmt::S, reg) as u32)
+    }
+
+    fn out_s(x: f32, inexact: bool) -> FpOut {
+        FpOut {
+            value: nan_box(Fmt::S, u64::from(x.to_bits())),
+            flags: if inexact { NX } else { 0 },
+        }
+    }
+
+    fn out_d(x: f64, inexact: bool) -> FpOut {
+        FpOut {
+            value: x.to_bits(),
+            flags: if inexact { NX } else { 0 },
+        }
+    }
+
+    /// The odd part of the integer significand of a nonzero finite double: `x` is that odd
+    /// number times a power of two.
+    fn odd_significand(x: f64) -> u64 {
+        let bits = x.to_bits();
+        let frac = bits & 0x000f_ffff_ffff_ffff;
+        let m = if bits & 0x7ff0_0000_0000_0000 == 0 {
+            frac
+        } else {
+            frac | 1 << 52
+        };
+        m >> m.trailing_zeros()
+    }
+
+    macro_rules! sum {
+        ($name:ident, $t:ty) => {
+            /// a + b and whether it is inexact, or None if it is not finite. Fast2Sum
+            /// (Dekker 1971): with |big| >= |small| and no overflow, `s - big` is exact and
+            /// `small - (s - big)` is the exact rounding error, which is zero exactly when
+            /// `s - big == small`. Tiny sums are exact, so only NX can arise.
+            fn $name(a: $t, b: $t) -> Option<($t, bool)> {
+                let s = a + b;
+                if !s.is_finite() {
+                    return None;
+                }
+                let (big, small) = if a.abs() >= b.abs() { (a, b) } else { (b, a) };
+                Some((s, s - big != small))
+            }
+        };
+    }
+    sum!(sum_s, f32);
+    sum!(sum_d, f64);
+
+    /// fadd/fsub (`negate_b`), round to nearest-even.
+    pub(super) fn add(fmt: Fmt, a: u64, b: u64, negate_b: bool) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let y = single(b);
+                let (r, nx) = sum_s(single(a), if negate_b { -y } else { y })?;
+                Some(out_s(r, nx))
+            }
+            Fmt::D => {
+                let y = f64::from_bits(b);
+                let (r, nx) = sum_d(f64::from_bits(a), if negate_b { -y } else { y })?;
+                Some(out_d(r, nx))
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// Narrow a double-precision value `wide` (the exact result, or one whose rounding to
+    /// single is the correctly rounded single result) to single. NX if the single differs from
+    /// `wide`, or if `wide_inexact`. None if the single result is not finite or is tiny.
+    fn narrow(wide: f64, wide_inexact: bool) -> Option<(f32, bool)> {
+        let r = wide as f32;
+        if r.is_finite() && r.abs() > f32::MIN_POSITIVE {
+            Some((r, wide_inexact || f64::from(r) != wide))
+        } else if wide == 0.0 && !wide_inexact {
+            Some((r, false))
+        } else {
+            None
+        }
+    }
+
+    /// fmul, round to nearest-even.
+    pub(super) fn mul(fmt: Fmt, a: u64, b: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                // Two 24-bit significands give a 48-bit product: exact in double, whose
+                // exponent range covers every product of singles; one rounding to single.
+                let (r, nx) = narrow(f64::from(single(a)) * f64::from(single(b)), false)?;
+                Some(out_s(r, nx))
+            }
+            Fmt::D => {
+                let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+                let p = x * y;
+                if p.is_finite() && p.abs() > f64::MIN_POSITIVE {
+                    // x = ox * 2^i, y = oy * 2^j with ox, oy odd; the normal product is exact
+                    // iff ox * oy (odd) fits the 53-bit significand.
+                    let exact = odd_significand(x)
+                        .checked_mul(odd_significand(y))
+                        .is_some_and(|m| m >> 53 == 0);
+                    Some(out_d(p, !exact))
+                } else if p == 0.0 && (x == 0.0 || y == 0.0) {
+                    // A zero operand and a finite one (inf * 0 is NaN): an exact zero.
+                    Some(out_d(p, false))
+                } else {
+                    None
+                }
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// fdiv, round to nearest-even.
+    pub(super) fn div(fmt: Fmt, a: u64, b: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let (x, y) = (f64::from(single(a)), f64::from(single(b)));
+                let q = x / y;
+                if q == 0.0 {
+                    // 0 / finite nonzero is an exact zero; a nonzero x over an infinity is too,
+                    // but leave that to SoftFloat.
+                    return (x == 0.0).then(|| out_s(q as f32, false));
+                }
+                // Rounding the double quotient to single gives the correctly rounded single
+                // quotient (Figueroa 1995: double rounding is innocuous for +,-,*,/,sqrt when
+                // 53 >= 2*24 + 2). The single result r is exact iff r * y == x, and that
+                // product of two singles is exact in double.
+                let (r, _) = narrow(q, false)?;
+                Some(out_s(r, f64::from(r) * y != x))
+            }
+            Fmt::D => {
+                let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+                let q = x / y;
+                if q.is_finite() && q.abs() > f64::MIN_POSITIVE {
+                    // x / y = (ox / oy) * 2^k with ox, oy odd: a binary fraction iff oy divides
+                    // ox, and then ox / oy < 2^53 fits the significand.
+                    let (ox, oy) = (odd_significand(x), odd_significand(y));
+                    Some(out_d(q, oy != 1 && ox % oy != 0))
+                } else if q == 0.0 && x == 0.0 {
+                    // 0 / nonzero (0 / 0 is NaN): an exact zero.
+                    Some(out_d(q, false))
+                } else {
+                    None
+                }
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// fsqrt, round to nearest-even.
+    pub(super) fn sqrt(fmt: Fmt, a: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let x = single(a);
+                if x == 0.0 {
+                    // sqrt(+-0) = +-0, exact.
+                    return Some(out_s(x, false));
+                }
+                if !(x > 0.0 && x.is_finite()) {
+                    return None;
+                }
+                // Correctly rounded through double (Figueroa, as for division); the root of a
+                // positive single is a normal single. Exact iff r * r == x, exact in double.
+                let r = f64::from(x).sqrt() as f32;
+                let r64 = f64::from(r);
+                Some(out_s(r, r64 * r64 != f64::from(x)))
+            }
+            Fmt::D => {
+                let x = f64::from_bits(a);
+                if x == 0.0 {
+                    return Some(out_d(x, false));
+                }
+                if !(x > 0.0 && x.is_finite()) {
+                    return None;
+                }
+                let r = x.sqrt();
+                // r = or * 2^i, x = ox * 2^j (odd parts). If r*r == x then or^2 == ox. If
+                // or^2 == ox then r*r / x is a power of two, which must be 1 since the
+                // correctly rounded root is within a relative 2^-53 of the exact one.
+                let or = odd_significand(r);
+                let exact = or
+                    .checked_mul(or)
+                    .is_some_and(|m| m == odd_significand(x));
+                Some(out_d(r, !exact))
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// The f64 `x + y` with its exact rounding error (Fast2Sum), or None if the sum overflows.
+    fn two_sum(x: f64, y: f64) -> Option<(f64, f64)> {
+        let s = x + y;
+        if !s.is_finite() {
+            return None;
+        }
+        let (big, small) = if x.abs() >= y.abs() { (x, y) } else { (y, x) };
+        Some((s, small - (s - big)))
+    }
+
+    /// The fused multiply-adds, round to nearest-even.
+    pub(super) fn fma(
+        fmt: Fmt,
+        a: u64,
+        b: u64,
+        c: u64,
+        negate_product: bool,
+        negate_addend: bool,
+    ) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let mut x = single(a);
+                let mut z = single(c);
+                if negate_product {
+                    x = -x;
+                }
+                if negate_addend {
+                    z = -z;
+                }
+                // The product is exact in double; p + z = s + e exactly (Fast2Sum, no
+                // overflow possible in double for singles' values).
+                let p = f64::from(x) * f64::from(single(b));
+                let (s, e) = two_sum(p, f64::from(z))?;
+                // Rounding s to single gives the rounding of s + e unless e != 0 and s is
+                // exactly halfway between two singles (the only place where double rounding
+                // can go wrong: a halfway point is a double, so RN(s + e) cannot cross one).
+                // Halfway means the 29 fraction bits below a single's last bit are 100..0.
+                if e != 0.0 && s.to_bits() & 0x1fff_ffff == 0x1000_0000 {
+                    return None;
+                }
+                let (r, nx) = narrow(s, e != 0.0)?;
+                Some(out_s(r, nx))
+            }
+            Fmt::D => {
+                let mut x = f64::from_bits(a);
+                let mut z = f64::from_bits(c);
+                if negate_product {
+                    x = -x;
+                }
+                if negate_addend {
+                    z = -z;
+                }
+                let y = f64::from_bits(b);
+                // A finite result means finite operands (an infinity or NaN operand gives an
+                // infinity or NaN).
+                let r = x.mul_add(y, z);
+                if !(r.is_finite() && (r.abs() > f64::MIN_POSITIVE || r == 0.0)) {
+                    return None;
+                }
+                // x*y = p + pe exactly (TwoProduct by fma: the error is exact when the product
+                // is well above the underflow range, or zero for a zero operand).
+                let p = x * y;
+                if !p.is_finite() {
+                    return None;
+                }
+                let pe = if p.abs() >= PRODUCT_ERROR_EXACT {
+                    x.mul_add(y, -p)
+                } else if x == 0.0 || y == 0.0 {
+                    0.0
+                } else {
+                    return None;
+                };
+                // r - z = t + te exactly. r is exact iff x*y == r - z, iff the two error-free
+                // pairs are equal: each is (RN(v), v - RN(v)) of its exact value v.
+                let (t, te) = two_sum(r, -z)?;
+                let exact = t == p && te == pe;
+                if r == 0.0 && !exact {
+                    // Rounded to zero: underflow.
+                    return None;
+                }
+                Some(out_d(r, !exact))
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// fcvt between S and D. S to D is exact for every non-NaN value, in every rounding mode.
+    /// D to S rounds to nearest-even.
+    pub(super) fn convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> Option<FpOut> {
+        match (to, from) {
+            (Fmt::D, Fmt::S) => {
+                let x = single(a);
+                (!x.is_nan()).then(|| out_d(f64::from(x), false))
+            }
+            (Fmt::S, Fmt::D) if rm == Rm::Rne => {
+                let x = f64::from_bits(a);
+                let (r, nx) = narrow(x, false)?;
+                Some(out_s(r, nx))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an integer of magnitude `m` is exact in a significand of `bits` bits.
+    fn int_fits(m: u64, bits: u32) -> bool {
+        m == 0 || (m >> m.trailing_zeros()) >> bits == 0
+    }
+
+    /// fcvt.{s,d}.{w,wu,l,lu}: exact conversions in any rounding mode (0 converts to +0), the
+    /// rest when rounding to nearest-even (Rust's `as` from an integer rounds so). A 64-bit
+    /// integer is far below the overflow threshold of S, so only NX can arise.
+    pub(super) fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> Option<FpOut> {
+        let (magnitude, signed) = match kind {
+            IntKind::W => (u64::from((v as i32).unsigned_abs()), Some(i64::from(v as i32))),
+            IntKind::Wu => (u64::from(v as u32), None),
+            IntKind::L => ((v as i64).unsigned_abs(), Some(v as i64)),
+            IntKind::Lu => (v, None),
+        };
+        let bits = match fmt {
+            Fmt::S => 24,
+            Fmt::D => 53,
+            Fmt::H => return None,
+        };
+        let exact = int_fits(magnitude, bits);
+        if !exact && rm != Rm::Rne {
+            return None;
+        }
+        let unsigned = match kind {
+            IntKind::Wu => u64::from(v as u32),
+            _ => v,
+        };
+        Some(match (fmt, signed) {
+            (Fmt::S, Some(i)) => out_s(i as f32, !exact),
+            (Fmt::S, None) => out_s(unsigned as f32, !exact),
+            (_, Some(i)) => out_d(i as f64, !exact),
+            (_, None) => out_d(unsigned as f64, !exact),
+        })
+    }
+
+    /// fcvt.{w,wu,l,lu}.{s,d} rounding to nearest-even or toward zero, for results in range
+    /// (out of range and NaN saturate with NV: SoftFloat). Singles are widened to double,
+    /// exactly.
+    pub(super) fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> Option<FpOut> {
+        let x = match fmt {
+            Fmt::S => f64::from(single(a)),
+            Fmt::D => f64::from_bits(a),
+            Fmt::H => return None,
+        };
+        // The rounded integral value.
+        let r = match rm {
+            // `as` truncates; the range checks below are on the truncated value.
+            Rm::Rtz => {
+                if x.abs() < 4_503_599_627_370_496.0 {
+                    (x as i64) as f64
+                } else {
+                    x
+                }
+            }
+            // Adding and subtracting 2^52 (with the sign of x) leaves x rounded to an integer
+            // with ties to even: the sum has ulp 1. Larger magnitudes are integers already.
+            Rm::Rne => {
+                if x.abs() < 4_503_599_627_370_496.0 {
+                    let c = 4_503_599_627_370_496.0_f64.copysign(x);
+                    (x + c) - c
+                } else {
+                    x
+                }
+            }
+            _ => return None,
+        };
+        // NaN fails every comparison.
+        let value = match kind {
+            IntKind::W if (-2_147_483_648.0..=2_147_483_647.0).contains(&r) => r as i64 as u64,
+            IntKind::Wu if (0.0..=4_294_967_295.0).contains(&r) => i64::from(r as u32 as i32) as u64,
+            IntKind::L if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) => {
+                r as i64 as u64
+            }
+            IntKind::Lu if (0.0..18_446_744_073_709_551_616.0).contains(&r) => r as u64,
+            _ => return None,
+        };
+        // A negative x that rounds to 0 is in range for the unsigned kinds (-0.0 >= 0.0).
+        Some(FpOut {
+            value,
+            flags: if r != x { NX } else { 0 },
+        })
+    }
 }
 
 #[cfg(test)]
