@@ -795,9 +795,7 @@ mod host {
                 // or^2 == ox then r*r / x is a power of two, which must be 1 since the
                 // correctly rounded root is within a relative 2^-53 of the exact one.
                 let or = odd_significand(r);
-                let exact = or
-                    .checked_mul(or)
-                    .is_some_and(|m| m == odd_significand(x));
+                let exact = or.checked_mul(or).is_some_and(|m| m == odd_significand(x));
                 Some(out_d(r, !exact))
             }
             Fmt::H => None,
@@ -917,7 +915,10 @@ mod host {
     /// integer is far below the overflow threshold of S, so only NX can arise.
     pub(super) fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> Option<FpOut> {
         let (magnitude, signed) = match kind {
-            IntKind::W => (u64::from((v as i32).unsigned_abs()), Some(i64::from(v as i32))),
+            IntKind::W => (
+                u64::from((v as i32).unsigned_abs()),
+                Some(i64::from(v as i32)),
+            ),
             IntKind::Wu => (u64::from(v as u32), None),
             IntKind::L => ((v as i64).unsigned_abs(), Some(v as i64)),
             IntKind::Lu => (v, None),
@@ -977,8 +978,12 @@ mod host {
         // NaN fails every comparison.
         let value = match kind {
             IntKind::W if (-2_147_483_648.0..=2_147_483_647.0).contains(&r) => r as i64 as u64,
-            IntKind::Wu if (0.0..=4_294_967_295.0).contains(&r) => i64::from(r as u32 as i32) as u64,
-            IntKind::L if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) => {
+            IntKind::Wu if (0.0..=4_294_967_295.0).contains(&r) => {
+                i64::from(r as u32 as i32) as u64
+            }
+            IntKind::L
+                if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) =>
+            {
                 r as i64 as u64
             }
             IntKind::Lu if (0.0..18_446_744_073_709_551_616.0).contains(&r) => r as u64,
@@ -2529,6 +2534,637 @@ mod tests {
     fn flags_do_not_accumulate() {
         assert_eq!(div(Fmt::S, s(0x3f80_0000), s(0), RNE).flags, DZ);
         assert_eq!(add(Fmt::S, s(0x3f80_0000), s(0x3f80_0000), RNE).flags, 0);
+    }
+
+    /// The host fast paths against the SoftFloat paths, called explicitly side by side: value
+    /// and fflags must be identical for every input. Deterministic generators (splitmix64)
+    /// aimed at the places where a fast path could go wrong: random bit patterns, ordinary
+    /// values, exact results, rounding ties, double-rounding midpoints, overflow and underflow
+    /// boundaries, subnormals, huge exponent differences, cancellation, integer boundaries.
+    /// FP_HOST_CASES sets the iterations per scenario (default 4000; every iteration runs
+    /// every operation of the test on fresh operands).
+    mod host_vs_softfloat {
+        use super::*;
+
+        struct Rng(u64);
+
+        impl Rng {
+            fn next(&mut self) -> u64 {
+                // splitmix64
+                self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = self.0;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^ (z >> 31)
+            }
+
+            fn below(&mut self, n: u64) -> u64 {
+                self.next() % n
+            }
+
+            /// Uniform in lo..=hi.
+            fn range(&mut self, lo: i64, hi: i64) -> i64 {
+                lo + self.below((hi - lo + 1) as u64) as i64
+            }
+
+            fn coin(&mut self) -> bool {
+                self.next() & 1 != 0
+            }
+        }
+
+        fn iterations() -> usize {
+            std::env::var("FP_HOST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(4000)
+        }
+
+        /// A format's encoding parameters.
+        #[derive(Clone, Copy)]
+        struct Enc {
+            fmt: Fmt,
+            /// Fraction bits.
+            p: u32,
+            /// Exponent bias.
+            bias: i64,
+            /// Largest finite biased exponent.
+            emax: i64,
+        }
+
+        const SE: Enc = Enc {
+            fmt: Fmt::S,
+            p: 23,
+            bias: 127,
+            emax: 254,
+        };
+        const DE: Enc = Enc {
+            fmt: Fmt::D,
+            p: 52,
+            bias: 1023,
+            emax: 2046,
+        };
+
+        impl Enc {
+            fn frac_mask(self) -> u64 {
+                (1 << self.p) - 1
+            }
+
+            /// A register value from sign, unbiased exponent (clamped to the finite range,
+            /// where emin - 1 gives a subnormal) and fraction.
+            fn value(self, neg: bool, exp: i64, frac: u64) -> u64 {
+                let biased = (exp + self.bias).clamp(0, self.emax) as u64;
+                let bits = (u64::from(neg) << (self.p + self.exp_bits()))
+                    | biased << self.p
+                    | (frac & self.frac_mask());
+                nan_box(self.fmt, bits)
+            }
+
+            fn exp_bits(self) -> u32 {
+                if self.p == 23 {
+                    8
+                } else {
+                    11
+                }
+            }
+
+            fn emin(self) -> i64 {
+                1 - self.bias
+            }
+
+            fn emax_unbiased(self) -> i64 {
+                self.emax - self.bias
+            }
+
+            /// A fraction: random, with few significant bits (exact results, ties), near all
+            /// ones (carries), or near zero.
+            fn frac(self, rng: &mut Rng) -> u64 {
+                let m = self.frac_mask();
+                match rng.below(8) {
+                    0..=3 => rng.next() & m,
+                    4 | 5 => self.few_bits(rng),
+                    6 => m ^ rng.below(4),
+                    _ => rng.below(4),
+                }
+            }
+
+            /// A fraction with only its top k bits random.
+            fn few_bits(self, rng: &mut Rng) -> u64 {
+                let keep = rng.below(u64::from(self.p) + 1) as u32;
+                (rng.next() & self.frac_mask()) >> (self.p - keep) << (self.p - keep)
+            }
+
+            fn random_value(self, exp: i64, rng: &mut Rng) -> u64 {
+                let f = self.frac(rng);
+                self.value(rng.coin(), exp, f)
+            }
+
+            /// Special and boundary values.
+            fn special(self, rng: &mut Rng) -> u64 {
+                let m = self.frac_mask();
+                let inf = (self.emax as u64 + 1) << self.p;
+                let bits = match rng.below(12) {
+                    0 => 0,
+                    1 => inf,
+                    2 => inf | 1 << (self.p - 1),      // qNaN
+                    3 => inf | 1 + rng.below(m - 1),   // sNaN (nonzero payload, quiet clear)
+                    4 => 1,                            // smallest subnormal
+                    5 => m,                            // largest subnormal
+                    6 => 1 << self.p,                  // smallest normal
+                    7 => (1 << self.p) | rng.below(4), // just above it
+                    8 => inf - 1,                      // largest finite
+                    9 => (self.bias as u64) << self.p, // 1.0
+                    10 => (self.bias as u64) << self.p | 1 << (self.p - 1), // 1.5
+                    _ => rng.next() & (inf - 1),
+                };
+                let sign = u64::from(rng.coin()) << (self.p + self.exp_bits());
+                nan_box(self.fmt, bits | sign)
+            }
+
+            fn as_f64(self, reg: u64) -> f64 {
+                match self.fmt {
+                    Fmt::S => f64::from(f32::from_bits(unbox(Fmt::S, reg) as u32)),
+                    _ => f64::from_bits(reg),
+                }
+            }
+
+            fn from_f64(self, x: f64) -> u64 {
+                match self.fmt {
+                    Fmt::S => nan_box(Fmt::S, u64::from((x as f32).to_bits())),
+                    _ => x.to_bits(),
+                }
+            }
+        }
+
+        const SCENARIOS: usize = 14;
+
+        /// Three operands for scenario `k`.
+        fn operands(rng: &mut Rng, e: Enc, k: usize) -> [u64; 3] {
+            let p = i64::from(e.p);
+            let (emin, emax) = (e.emin(), e.emax_unbiased());
+            let mid = |rng: &mut Rng| rng.range(-(e.bias / 3), e.bias / 3);
+            match k {
+                // Random bit patterns; for S, sometimes an improperly boxed register.
+                0 => {
+                    let mut v = [rng.next(), rng.next(), rng.next()];
+                    if e.fmt == Fmt::S {
+                        for x in &mut v {
+                            if rng.below(16) != 0 {
+                                *x = nan_box(Fmt::S, *x);
+                            }
+                        }
+                    }
+                    v
+                }
+                // Ordinary values.
+                1 => {
+                    let c = mid(rng);
+                    [0, 1, 2].map(|_| {
+                        let x = c + rng.range(-8, 8);
+                        e.random_value(x, rng)
+                    })
+                }
+                // Few significant bits, close exponents: exact results and ties.
+                2 => {
+                    let c = mid(rng);
+                    [0, 1, 2].map(|_| {
+                        let f = e.few_bits(rng);
+                        e.value(rng.coin(), c + rng.range(-3, 3), f)
+                    })
+                }
+                // Exponents about p apart: sums that are ties or just off them.
+                3 => {
+                    let c = mid(rng);
+                    let a = e.value(rng.coin(), c, e.few_bits(rng));
+                    let b = e.value(rng.coin(), c - p - 1 + rng.range(-2, 2), e.few_bits(rng));
+                    let cc = e.value(rng.coin(), c - p - 1 + rng.range(-2, 2), e.frac(rng));
+                    [a, b, cc]
+                }
+                // Near overflow: large operands, products and quotients near the top.
+                4 => {
+                    let ua = rng.range(0, emax);
+                    let a = e.random_value(ua, rng);
+                    let b = match rng.below(3) {
+                        0 => e.random_value(emax - rng.range(0, 3), rng),
+                        1 => e.random_value(emax - ua + rng.range(-2, 1), rng),
+                        _ => e.random_value(ua - emax + rng.range(-1, 2), rng),
+                    };
+                    let c = e.random_value(emax - rng.range(0, 2), rng);
+                    [a, b, c]
+                }
+                // Subnormals and the smallest normals.
+                5 => [0, 1, 2].map(|_| {
+                    let x = emin - 1 + rng.range(0, 3);
+                    e.random_value(x, rng)
+                }),
+                // Products near the smallest normal.
+                6 => {
+                    let ua = rng.range(emin / 2, -emin / 2);
+                    let a = e.random_value(ua, rng);
+                    let b = e.random_value(emin - ua + rng.range(-3, 2), rng);
+                    let c = e.random_value(emin + rng.range(-1, 2), rng);
+                    [a, b, c]
+                }
+                // Quotients near the smallest normal; square roots of tiny values.
+                7 => {
+                    let ub = rng.range(0, emax / 2);
+                    let a = e.random_value(emin + ub + rng.range(-2, 2), rng);
+                    let b = e.random_value(ub, rng);
+                    let c = e.random_value(emin - 1, rng);
+                    [a, b, c]
+                }
+                // Huge exponent differences.
+                8 => {
+                    let ua = rng.range(emin - 1, emax);
+                    let a = e.random_value(ua, rng);
+                    let b = e.random_value(ua - p - rng.range(0, 3 * p), rng);
+                    let c = e.random_value(rng.range(emin - 1, emax), rng);
+                    if rng.coin() {
+                        [a, b, c]
+                    } else {
+                        [b, a, c]
+                    }
+                }
+                // Specials mixed with random values.
+                9 => [0, 1, 2].map(|_| {
+                    if rng.coin() {
+                        e.special(rng)
+                    } else {
+                        let x = mid(rng);
+                        e.random_value(x, rng)
+                    }
+                }),
+                // Cancellation: b close to -a, c close to -(a*b).
+                10 => {
+                    let x = mid(rng);
+                    let a = e.random_value(x, rng);
+                    let b = (a ^ (1 << (e.p + e.exp_bits())))
+                        .wrapping_add(rng.below(5))
+                        .wrapping_sub(2);
+                    let b = nan_box(e.fmt, b);
+                    let y = mid(rng) / 2;
+                    let bm = e.random_value(y, rng);
+                    let prod = -(e.as_f64(a) * e.as_f64(bm));
+                    let c = nan_box(
+                        e.fmt,
+                        e.from_f64(prod).wrapping_add(rng.below(5)).wrapping_sub(2),
+                    );
+                    if rng.coin() {
+                        [a, b, c]
+                    } else {
+                        [a, bm, c]
+                    }
+                }
+                // Products that are exact halfway points of the format, plus a tiny addend:
+                // double-rounding traps for fma. Odd significands of about (p+1)/2 bits each.
+                11 => {
+                    let half = (p + 2) / 2;
+                    let odd =
+                        |rng: &mut Rng| (rng.next() | 1 | 1 << (half - 1)) & ((1 << half) - 1);
+                    let (ma, mb) = (odd(rng), odd(rng));
+                    let ua = rng.range(-20, 20);
+                    let ub = rng.range(-20, 20);
+                    // Normalise m * 2^u into fraction and exponent.
+                    let make = |rng: &mut Rng, m: u64, u: i64| {
+                        let lz = 63 - i64::from(m.leading_zeros());
+                        e.value(rng.coin(), u + lz, (m << (p - lz)) & e.frac_mask())
+                    };
+                    let a = make(rng, ma, ua);
+                    let b = make(rng, mb, ub);
+                    let c = e.random_value(ua + ub - p - rng.range(5, 40), rng);
+                    [a, b, c]
+                }
+                // Exact quotients and square roots: a = q * b and a = r * r with few bits.
+                12 => {
+                    let x = mid(rng) / 2;
+                    let q = e.value(rng.coin(), x, e.few_bits(rng));
+                    let y = mid(rng) / 2;
+                    let b = e.value(rng.coin(), y, e.few_bits(rng));
+                    let prod = e.as_f64(q) * e.as_f64(b);
+                    let z = rng.range(-20, 20);
+                    let r = e.value(false, z, e.few_bits(rng));
+                    let sq = e.as_f64(r) * e.as_f64(r);
+                    [e.from_f64(prod), b, e.from_f64(sq)]
+                }
+                // Integers, halves and values near the integer-conversion boundaries.
+                _ => [0, 1, 2].map(|_| {
+                    let v: f64 = match rng.below(6) {
+                        0 => rng.range(-100, 100) as f64 * 0.5,
+                        1 => {
+                            rng.range(-100, 100) as f64
+                                + [0.25, 0.75, 1e-9, -1e-9][rng.below(4) as usize]
+                        }
+                        2 => {
+                            let base = [
+                                2147483648.0,
+                                4294967296.0,
+                                9223372036854775808.0,
+                                18446744073709551616.0,
+                                1.0,
+                                0.0,
+                            ][rng.below(6) as usize];
+                            let off = [
+                                -1.0, -0.5, 0.0, 0.5, 1.0, -1.5, -0.25, 1024.0, -1024.0, -2048.0,
+                            ][rng.below(10) as usize];
+                            let v = base + off;
+                            if rng.coin() {
+                                -v
+                            } else {
+                                v
+                            }
+                        }
+                        3 => (rng.next() as i64) as f64 * 0.5f64.powi(rng.range(0, 70) as i32),
+                        4 => (rng.next() as i64 >> rng.below(64)) as f64 + 0.5,
+                        _ => {
+                            (rng.range(-(1 << 24), 1 << 24) as f64)
+                                * 2f64.powi(rng.range(-30, 45) as i32)
+                        }
+                    };
+                    // Values a single cannot hold land on their single rounding; then nudge
+                    // by a unit in the last place.
+                    let reg = e.from_f64(v);
+                    nan_box(e.fmt, reg.wrapping_add(rng.below(3)).wrapping_sub(1))
+                }),
+            }
+        }
+
+        /// Integer operands for fcvt from an integer register.
+        fn int_operand(rng: &mut Rng) -> u64 {
+            match rng.below(6) {
+                0 => rng.next(),
+                1 => rng.range(-1000, 1000) as u64,
+                // About 24, 53 or 64 significant bits, shifted: exact or just not.
+                2 | 3 => {
+                    let bits = [23, 24, 25, 26, 52, 53, 54, 55, 63, 64][rng.below(10) as usize];
+                    let m = (rng.next() | 1) >> (64 - bits) | 1 << (bits - 1);
+                    let v = m << rng.below((65 - bits as u64).max(1)).min(63);
+                    if rng.coin() {
+                        v.wrapping_neg()
+                    } else {
+                        v
+                    }
+                }
+                4 => [
+                    0,
+                    1,
+                    u64::MAX,
+                    i64::MIN as u64,
+                    i64::MAX as u64,
+                    i32::MIN as i64 as u64,
+                    i32::MAX as u64,
+                    u32::MAX as u64,
+                    (1 << 24) + 1,
+                    (1 << 53) + 1,
+                    0xffff_ffff_8000_0001,
+                ][rng.below(11) as usize],
+                // Ties: a significand of p + 2 bits ending in binary 1 (halfway) or 11.
+                _ => {
+                    let bits = [25, 26, 54, 55][rng.below(4) as usize];
+                    let m = (rng.next() >> (64 - bits)) | 1 << (bits - 1) | 1;
+                    let m = if rng.coin() { m & !2 } else { m };
+                    m << rng.below(64 - bits as u64)
+                }
+            }
+        }
+
+        const ALL_RM: [Rm; 5] = [Rm::Rne, Rm::Rtz, Rm::Rdn, Rm::Rup, Rm::Rmm];
+
+        /// Mostly round to nearest-even (the fast paths), sometimes the others.
+        fn pick_rm(rng: &mut Rng) -> Rm {
+            if rng.below(8) == 0 {
+                ALL_RM[rng.below(5) as usize]
+            } else {
+                Rm::Rne
+            }
+        }
+
+        /// Counts and mismatches of one operation.
+        #[derive(Default)]
+        struct Tally {
+            cases: u64,
+            fast: u64,
+            fast_inexact: u64,
+            failures: Vec<String>,
+        }
+
+        /// The operations of one test, by name.
+        #[derive(Default)]
+        struct Tallies(std::collections::BTreeMap<String, Tally>);
+
+        impl Tallies {
+            /// Compare the public function's result (fast path or fallback), the fast path's
+            /// own answer (if it gave one) and SoftFloat's.
+            fn check(
+                &mut self,
+                op: &str,
+                inputs: &[u64],
+                rm: Rm,
+                public: FpOut,
+                fast: Option<FpOut>,
+                soft: FpOut,
+            ) {
+                let t = self.0.entry(op.to_string()).or_default();
+                t.cases += 1;
+                if let Some(f) = fast {
+                    t.fast += 1;
+                    if f.flags & NX != 0 {
+                        t.fast_inexact += 1;
+                    }
+                }
+                if public != soft || fast.is_some_and(|f| f != soft) {
+                    if t.failures.len() < 10 {
+                        t.failures.push(format!(
+                            "{op} {rm:?} {inputs:#x?}: public {public:x?}, fast {fast:x?}, softfloat {soft:x?}"
+                        ));
+                    }
+                }
+            }
+
+            /// Fail on any mismatch, and on an operation whose fast path was never taken, or
+            /// never with an exact or an inexact result where `both` (a vacuous test).
+            fn finish(self, total_min: u64) {
+                let mut report = String::new();
+                let mut total = 0;
+                for (op, t) in &self.0 {
+                    total += t.cases;
+                    eprintln!(
+                        "{op:16} {:8} cases, {:8} fast ({} inexact)",
+                        t.cases, t.fast, t.fast_inexact
+                    );
+                    for f in &t.failures {
+                        report += &format!("\n{f}");
+                    }
+                    let exact_only = op.starts_with("fcvt.d.s") || op.starts_with("fcvt.d.w");
+                    if t.fast == 0
+                        || (!exact_only && t.fast_inexact == 0)
+                        || t.fast_inexact == t.fast && !op.starts_with("fcvt")
+                    {
+                        report += &format!(
+                            "\n{op}: fast path not exercised ({} fast, {} inexact)",
+                            t.fast, t.fast_inexact
+                        );
+                    }
+                }
+                eprintln!("total {total} comparisons");
+                assert!(report.is_empty(), "{report}");
+                assert!(total >= total_min, "only {total} comparisons");
+            }
+        }
+
+        fn name(op: &str, e: Enc) -> String {
+            format!("{op}.{}", if e.fmt == Fmt::S { "s" } else { "d" })
+        }
+
+        fn run(seed: u64, mut body: impl FnMut(&mut Rng, &mut Tallies, Enc, [u64; 3])) -> Tallies {
+            let mut rng = Rng(seed);
+            let mut tallies = Tallies::default();
+            for k in 0..SCENARIOS {
+                for _ in 0..iterations() {
+                    for e in [SE, DE] {
+                        let ops = operands(&mut rng, e, k);
+                        body(&mut rng, &mut tallies, e, ops);
+                    }
+                }
+            }
+            tallies
+        }
+
+        #[test]
+        fn add_sub() {
+            run(1, |rng, t, e, [a, b, _]| {
+                let rm = pick_rm(rng);
+                let fast = |neg| {
+                    (rm == Rm::Rne)
+                        .then(|| host::add(e.fmt, a, b, neg))
+                        .flatten()
+                };
+                t.check(
+                    &name("fadd", e),
+                    &[a, b],
+                    rm,
+                    add(e.fmt, a, b, rm),
+                    fast(false),
+                    soft_add(e.fmt, a, b, rm),
+                );
+                t.check(
+                    &name("fsub", e),
+                    &[a, b],
+                    rm,
+                    sub(e.fmt, a, b, rm),
+                    fast(true),
+                    soft_sub(e.fmt, a, b, rm),
+                );
+            })
+            .finish(200_000);
+        }
+
+        #[test]
+        fn mul_div_sqrt() {
+            run(2, |rng, t, e, [a, b, c]| {
+                let rm = pick_rm(rng);
+                let rne = rm == Rm::Rne;
+                t.check(
+                    &name("fmul", e),
+                    &[a, b],
+                    rm,
+                    mul(e.fmt, a, b, rm),
+                    rne.then(|| host::mul(e.fmt, a, b)).flatten(),
+                    soft_mul(e.fmt, a, b, rm),
+                );
+                t.check(
+                    &name("fdiv", e),
+                    &[a, b],
+                    rm,
+                    div(e.fmt, a, b, rm),
+                    rne.then(|| host::div(e.fmt, a, b)).flatten(),
+                    soft_div(e.fmt, a, b, rm),
+                );
+                // Square roots of a (the scenario's first operand) and of c (squares in the
+                // exact-result scenario).
+                for x in [a, c] {
+                    t.check(
+                        &name("fsqrt", e),
+                        &[x],
+                        rm,
+                        sqrt(e.fmt, x, rm),
+                        rne.then(|| host::sqrt(e.fmt, x)).flatten(),
+                        soft_sqrt(e.fmt, x, rm),
+                    );
+                }
+            })
+            .finish(300_000);
+        }
+
+        #[test]
+        fn fused_multiply_add() {
+            run(3, |rng, t, e, [a, b, c]| {
+                let rm = pick_rm(rng);
+                for (np, na, op) in [
+                    (false, false, "fmadd"),
+                    (false, true, "fmsub"),
+                    (true, false, "fnmsub"),
+                    (true, true, "fnmadd"),
+                ] {
+                    let fast = (rm == Rm::Rne)
+                        .then(|| host::fma(e.fmt, a, b, c, np, na))
+                        .flatten();
+                    t.check(
+                        &name(op, e),
+                        &[a, b, c],
+                        rm,
+                        fma(e.fmt, a, b, c, rm, np, na),
+                        fast,
+                        soft_fma(e.fmt, a, b, c, rm, np, na),
+                    );
+                }
+            })
+            .finish(400_000);
+        }
+
+        #[test]
+        fn conversions() {
+            run(4, |rng, t, e, [a, _, _]| {
+                let rm = if rng.coin() { pick_rm(rng) } else { Rm::Rtz };
+                let (to, from, op) = match e.fmt {
+                    Fmt::S => (Fmt::D, Fmt::S, "fcvt.d.s"),
+                    _ => (Fmt::S, Fmt::D, "fcvt.s.d"),
+                };
+                t.check(
+                    op,
+                    &[a],
+                    rm,
+                    convert(to, from, a, rm),
+                    host::convert(to, from, a, rm),
+                    soft_convert(to, from, a, rm),
+                );
+                for (kind, k) in [
+                    (IntKind::W, "w"),
+                    (IntKind::Wu, "wu"),
+                    (IntKind::L, "l"),
+                    (IntKind::Lu, "lu"),
+                ] {
+                    let op = format!("fcvt.{k}.{}", if e.fmt == Fmt::S { "s" } else { "d" });
+                    t.check(
+                        &op,
+                        &[a],
+                        rm,
+                        to_int(e.fmt, a, kind, rm),
+                        host::to_int(e.fmt, a, kind, rm),
+                        soft_to_int(e.fmt, a, kind, rm),
+                    );
+                    let v = int_operand(rng);
+                    let op = format!("{}.{k}", name("fcvt", e));
+                    t.check(
+                        &op,
+                        &[v],
+                        rm,
+                        from_int(e.fmt, v, kind, rm),
+                        host::from_int(e.fmt, v, kind, rm),
+                        soft_from_int(e.fmt, v, kind, rm),
+                    );
+                }
+            })
+            .finish(500_000);
+        }
     }
 
     /// Results against the host's IEEE arithmetic, which rounds to nearest-even: the same bits,
