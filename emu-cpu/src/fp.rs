@@ -2541,8 +2541,8 @@ mod tests {
     /// aimed at the places where a fast path could go wrong: random bit patterns, ordinary
     /// values, exact results, rounding ties, double-rounding midpoints, overflow and underflow
     /// boundaries, subnormals, huge exponent differences, cancellation, integer boundaries.
-    /// FP_HOST_CASES sets the iterations per scenario (default 4000; every iteration runs
-    /// every operation of the test on fresh operands).
+    /// FP_HOST_CASES sets the iterations per scenario and format (default 20000: about 10.6
+    /// million comparisons in all, ~1.5 s in release).
     mod host_vs_softfloat {
         use super::*;
 
@@ -2576,7 +2576,7 @@ mod tests {
             std::env::var("FP_HOST_CASES")
                 .ok()
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(4000)
+                .unwrap_or(20_000)
         }
 
         /// A format's encoding parameters.
@@ -2764,11 +2764,18 @@ mod tests {
                     let c = e.random_value(emin + rng.range(-1, 2), rng);
                     [a, b, c]
                 }
-                // Quotients near the smallest normal; square roots of tiny values.
+                // Quotients near the smallest normal, some rounding to exactly it (a within
+                // a few units of min_normal * b); square roots of tiny values.
                 7 => {
                     let ub = rng.range(0, emax / 2);
-                    let a = e.random_value(emin + ub + rng.range(-2, 2), rng);
                     let b = e.random_value(ub, rng);
+                    let a = if rng.coin() {
+                        e.random_value(emin + ub + rng.range(-2, 2), rng)
+                    } else {
+                        let min_normal = f64::from_bits(((e.emin() + 1023) as u64) << 52);
+                        let target = e.from_f64(e.as_f64(b).abs() * min_normal);
+                        nan_box(e.fmt, target.wrapping_add(rng.below(9)).wrapping_sub(4))
+                    };
                     let c = e.random_value(emin - 1, rng);
                     [a, b, c]
                 }
@@ -2981,7 +2988,7 @@ mod tests {
 
             /// Fail on any mismatch, and on an operation whose fast path was never taken, or
             /// never with an exact or an inexact result where `both` (a vacuous test).
-            fn finish(self, total_min: u64) {
+            fn finish(self) {
                 let mut report = String::new();
                 let mut total = 0;
                 for (op, t) in &self.0 {
@@ -3006,7 +3013,6 @@ mod tests {
                 }
                 eprintln!("total {total} comparisons");
                 assert!(report.is_empty(), "{report}");
-                assert!(total >= total_min, "only {total} comparisons");
             }
         }
 
@@ -3054,7 +3060,7 @@ mod tests {
                     soft_sub(e.fmt, a, b, rm),
                 );
             })
-            .finish(200_000);
+            .finish();
         }
 
         #[test]
@@ -3091,7 +3097,7 @@ mod tests {
                     );
                 }
             })
-            .finish(300_000);
+            .finish();
         }
 
         #[test]
@@ -3117,7 +3123,7 @@ mod tests {
                     );
                 }
             })
-            .finish(400_000);
+            .finish();
         }
 
         #[test]
@@ -3163,7 +3169,7 @@ mod tests {
                     );
                 }
             })
-            .finish(500_000);
+            .finish();
         }
     }
 
