@@ -161,6 +161,7 @@ isa_tests! {
     loadstore,
     muldiv,
     pmp,
+    pmp_exec_edge,
     privilege,
     trap_access,
     trap_breakpoint,
