@@ -11,6 +11,10 @@
 //! without a native emission call `helpers::exec_one`. Every block leaves through the
 //! trampoline's epilogue (`exit`) with pc and instret written back.
 
+// dynasm! expands dynamic registers (`Rq(n)`) to `n.into()`, which clippy flags when n is
+// already a u8.
+#![allow(clippy::useless_conversion)]
+
 use super::code::CodeCache;
 use super::helpers::{self, pack_info};
 use super::JitError;
