@@ -74,6 +74,16 @@ pub enum Piece {
     Word(u32),
     /// `auipc rd; addi rd, rd`: rd = address of `base` + `offset`.
     Addr { rd: u8, base: Base, offset: i64 },
+    /// Self-modifying code: `auipc/addi base`, `li data, new`, `sw data, 0(base)`, which
+    /// overwrites item `target` with `new`. Only a single 32-bit plain instruction may be
+    /// overwritten (it cannot change where control goes); if item `target` is anything else
+    /// (after shrinking) the piece becomes nops of the same length.
+    Patch {
+        base: u8,
+        data: u8,
+        target: usize,
+        new: u32,
+    },
     /// A branch or jump whose offset is patched to reach the start of item `target`.
     Jump {
         word: u32,
@@ -93,6 +103,9 @@ impl Piece {
                 }
             }
             Piece::Addr { .. } => 8,
+            Piece::Patch { data, new, .. } => {
+                12 + 4 * encode::li(*data, *new as i32 as u64).len() as u64
+            }
             Piece::Jump { kind, .. } => match kind {
                 JumpKind::B | JumpKind::J => 4,
                 JumpKind::Cb | JumpKind::Cj => 2,
@@ -127,6 +140,24 @@ pub fn resolve(body_base: u64, items: &[Item]) -> Vec<u32> {
         for p in &it.pieces {
             match *p {
                 Piece::Word(w) => out.push(w),
+                Piece::Patch {
+                    base,
+                    data,
+                    target,
+                    new,
+                } => {
+                    let li = encode::li(data, new as i32 as u64);
+                    match items.get(target).map(|t| t.pieces.as_slice()) {
+                        Some([Piece::Word(old)]) if target > i && is_plain32(*old) => {
+                            let pair = encode::pc_rel_pair(base, pc, starts[target])
+                                .expect("code within 2 GiB");
+                            out.extend_from_slice(&pair);
+                            out.extend(li);
+                            out.push(encode::s_type(encode::STORE, 2, base, data, 0));
+                        }
+                        _ => out.extend((0..li.len() + 3).map(|_| encode::NOP)),
+                    }
+                }
                 Piece::Addr { rd, base, offset } => {
                     let target = match base {
                         Base::Abs(v) => v,
@@ -188,6 +219,18 @@ pub fn remove_item(items: &[Item], k: usize) -> Vec<Item> {
                         word,
                         kind,
                         target: fix(target),
+                    },
+                    // The overwritten item is gone: aim past the end (becomes nops).
+                    Piece::Patch {
+                        base,
+                        data,
+                        target,
+                        new,
+                    } => Piece::Patch {
+                        base,
+                        data,
+                        target: if target == k { usize::MAX } else { fix(target) },
+                        new,
                     },
                     ref other => other.clone(),
                 })
@@ -372,6 +415,10 @@ pub fn gen_setup(rng: &mut Rng) -> Setup {
     let mut code_pte = pte_flags(RX) | if priv_ == 0 { PTE_U } else { 0 };
     if rng.chance(100) {
         code_pte &= !PTE_A;
+    }
+    // Writable code lets the self-modifying stores succeed under paging too.
+    if rng.chance(500) {
+        code_pte |= PTE_W;
     }
     let cb = |rng: &mut Rng| rng.next() & 0xf1;
     Setup {
@@ -885,6 +932,84 @@ pub fn gen_item(rng: &mut Rng, setup: &Setup, i: usize, n: usize) -> Item {
     }
 }
 
+/// A 32-bit instruction that neither accesses memory nor changes control flow or CSRs.
+pub fn is_plain32(w: u32) -> bool {
+    w & 3 == 3 && {
+        let op = decode(w).op;
+        PATTERNS.iter().any(|&(o, _, _, f)| {
+            o == op
+                && matches!(
+                    f,
+                    F::R | F::R1
+                        | F::I
+                        | F::Shift
+                        | F::U
+                        | F::FpR4
+                        | F::FpR3Rm
+                        | F::FpR3
+                        | F::FpCmp
+                        | F::FpR1Rm
+                        | F::FpToX
+                        | F::XToFp
+                        | F::FpToXNoRm
+                        | F::XToFpNoRm
+                )
+        })
+    }
+}
+
+fn plain32(rng: &mut Rng) -> u32 {
+    let r = rows();
+    loop {
+        let row = if rng.chance(600) {
+            r.int[rng.below(r.int.len() as u64) as usize]
+        } else {
+            r.fp[rng.below(r.fp.len() as u64) as usize]
+        };
+        let w = from_row(rng, row);
+        if is_plain32(w) {
+            return w;
+        }
+    }
+}
+
+/// Overwrites a later item (within 8) with another plain instruction, before it runs.
+fn patch_item(rng: &mut Rng, i: usize, n: usize) -> Item {
+    let base = rng.nonzero_reg();
+    let mut data = rng.nonzero_reg();
+    while data == base {
+        data = rng.nonzero_reg();
+    }
+    Item {
+        pieces: vec![Piece::Patch {
+            base,
+            data,
+            target: i + 1 + rng.below(((n - i - 1) as u64).min(8)) as usize,
+            new: plain32(rng),
+        }],
+    }
+}
+
 pub fn gen_body(rng: &mut Rng, setup: &Setup, n: usize) -> Vec<Item> {
-    (0..n).map(|i| gen_item(rng, setup, i, n)).collect()
+    let mut items: Vec<Item> = (0..n)
+        .map(|i| {
+            if i + 1 < n && rng.chance(10) {
+                patch_item(rng, i, n)
+            } else {
+                gen_item(rng, setup, i, n)
+            }
+        })
+        .collect();
+    // What a patch overwrites must be a plain 32-bit instruction.
+    for i in 0..n {
+        if let [Piece::Patch { target, .. }] = items[i].pieces.as_slice() {
+            let t = *target;
+            if !matches!(items[t].pieces.as_slice(), [Piece::Word(w)] if is_plain32(*w)) {
+                items[t] = Item {
+                    pieces: vec![Piece::Word(plain32(rng))],
+                };
+            }
+        }
+    }
+    items
 }

@@ -349,10 +349,13 @@ impl Machine {
 
     /// Writes `bytes` (a multiple of 8 long when `addr` is aligned: whole words, fast).
     fn write(&self, addr: u64, bytes: &[u8]) {
-        if addr % 8 == 0 && bytes.len() % 8 == 0 {
+        if addr.is_multiple_of(8) && bytes.len().is_multiple_of(8) {
             for (i, c) in bytes.chunks_exact(8).enumerate() {
                 let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-                assert!(self.ram.write(addr + 8 * i as u64, 8, v), "RAM write at {addr:#x}");
+                assert!(
+                    self.ram.write(addr + 8 * i as u64, 8, v),
+                    "RAM write at {addr:#x}"
+                );
             }
         } else {
             assert!(self.ram.write_bytes(addr, bytes), "RAM write at {addr:#x}");
@@ -366,7 +369,7 @@ impl Machine {
     }
 
     fn read(&self, addr: u64, len: u64) -> Vec<u8> {
-        if addr % 8 == 0 && len % 8 == 0 {
+        if addr.is_multiple_of(8) && len.is_multiple_of(8) {
             let mut v = Vec::with_capacity(len as usize);
             for a in (addr..addr + len).step_by(8) {
                 v.extend_from_slice(&self.ram.read(a, 8).expect("RAM read").to_le_bytes());
@@ -409,7 +412,10 @@ impl Machine {
         let (from, to) = self.last_code.get();
         self.fill(from, to - from, || 0);
         let at = setup.body_base;
-        assert!(at + body.len() as u64 + 4 <= CODE + CODE_SIZE, "body too long");
+        assert!(
+            at + body.len() as u64 + 4 <= CODE + CODE_SIZE,
+            "body too long"
+        );
         let mut code = body;
         code.extend_from_slice(&encode::ECALL.to_le_bytes());
         self.write(at, &code);

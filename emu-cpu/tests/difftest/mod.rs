@@ -144,6 +144,8 @@ pub struct Stats {
     pub ops: BTreeMap<Op, u64>,
     pub abnormal: u64,
     pub divergences: u64,
+    /// Programs whose self-modifying stores changed their code.
+    pub code_patched: u64,
 }
 
 impl Stats {
@@ -151,12 +153,13 @@ impl Stats {
         let traps: Vec<String> = self.traps.iter().map(|(c, n)| format!("{c}:{n}")).collect();
         format!(
             "{name}: {} programs, {} instructions retired (interpreter), {} distinct ops, \
-             {} abnormal exits, {} divergences, traps by mcause [{}], {secs:.1} s",
+             {} abnormal exits, {} divergences, {} with code patched, traps by mcause [{}], {secs:.1} s",
             self.programs,
             self.retired,
             self.ops.len(),
             self.abnormal,
             self.divergences,
+            self.code_patched,
             traps.join(" ")
         )
     }
@@ -210,7 +213,9 @@ pub fn divergence_report(
     let first = engines.compare(setup, &words, perturb);
     let mut fails = |cand: &[Item]| {
         let w = gen::resolve(setup.body_base, cand);
-        engines.compare(setup, &w, perturb).diff.is_some()
+        let c = engines.compare(setup, &w, perturb);
+        // A candidate on which the interpreter loops tells nothing.
+        c.diff.is_some() && c.interp.exit != "timeout"
     };
     let min = shrink(items, &mut fails);
     let min_words = gen::resolve(setup.body_base, &min);
@@ -285,6 +290,10 @@ pub fn run_batch(
         let c = engines.compare(&setup, &words, perturb);
         stats.programs += 1;
         stats.retired += c.interp.instret;
+        let body = c.interp.mem.iter().find(|m| m.0 == "body");
+        if body.is_some_and(|b| b.2[..b.2.len() - 4] != machine::body_bytes(&words)[..]) {
+            stats.code_patched += 1;
+        }
         for t in &c.interp.traps {
             *stats.traps.entry(t[0]).or_default() += 1;
         }
