@@ -59,6 +59,8 @@ pub enum Accel {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceFlags {
     pub in_asm: bool,
+    /// Host code of each new translation (JIT), disassembled with capstone.
+    pub out_asm: bool,
     pub exec: bool,
     pub int: bool,
     pub cpu: bool,
@@ -67,13 +69,13 @@ pub struct TraceFlags {
 
 impl TraceFlags {
     pub fn any(&self) -> bool {
-        self.in_asm || self.exec || self.int || self.cpu || self.mmu
+        self.in_asm || self.out_asm || self.exec || self.int || self.cpu || self.mmu
     }
 }
 
 /// How many blocks run between looks at the clock (timer interrupts, stop requests). At
 /// ~5 instructions a block this is well under a millisecond of guest time.
-const BLOCKS_PER_TIMER_CHECK: u32 = 2048;
+const BLOCKS_PER_TIMER_CHECK: i32 = 2048;
 
 pub struct Hart {
     pub state: HartState,
@@ -104,7 +106,21 @@ pub struct Hart {
     pub(crate) semihosting: bool,
     pub(crate) trace: TraceFlags,
     pub(crate) accel: Accel,
-    timer_countdown: u32,
+    pub(crate) jit: Option<Box<crate::jit::Jit>>,
+    pub(crate) jit_cache_size: usize,
+    /// Host address of the data TLB table for `data_idx` (read by translated code).
+    pub(crate) data_tlb: usize,
+    /// An exit requested by an instruction run from translated code.
+    pub(crate) pending_exit: Option<Exit>,
+    /// A direct exit of the last translated block waiting to be chained to its target.
+    pub(crate) chain_site: Option<crate::jit::ChainSite>,
+    /// Blocks left before the next look at the clock; translated code decrements it at
+    /// every block entry (chained ones included) and leaves when it goes negative.
+    pub(crate) budget: i32,
+    /// `&signals.attention` as an address, for translated code's entry check.
+    pub(crate) attention_addr: usize,
+    /// Address of the indirect-jump table (`BlockCache::jit_table`) for translated code.
+    pub(crate) jit_table_addr: usize,
     /// (instret, cause, vector) of the last exception, to recognise a double fault.
     last_exception: Option<(u64, u64, u64)>,
     double_fault: Option<Exit>,
@@ -140,10 +156,19 @@ impl Hart {
             semihosting: false,
             trace: TraceFlags::default(),
             accel: Accel::Interp,
-            timer_countdown: BLOCKS_PER_TIMER_CHECK,
+            jit: None,
+            jit_cache_size: crate::jit::DEFAULT_CACHE_SIZE,
+            data_tlb: 0,
+            pending_exit: None,
+            chain_site: None,
+            budget: BLOCKS_PER_TIMER_CHECK,
+            attention_addr: 0,
+            jit_table_addr: 0,
             last_exception: None,
             double_fault: None,
         };
+        h.attention_addr = &h.signals.attention as *const _ as usize;
+        h.jit_table_addr = h.blocks.jit_table.as_ptr() as usize;
         h.reset(0);
         h
     }
@@ -179,6 +204,12 @@ impl Hart {
         }
         self.accel = accel;
         true
+    }
+
+    /// Size of the JIT's code cache (`--jit-cache-size`); takes effect before the first
+    /// translation.
+    pub fn set_jit_cache_size(&mut self, bytes: usize) {
+        self.jit_cache_size = bytes;
     }
 
     pub fn accel(&self) -> Accel {
@@ -226,12 +257,15 @@ impl Hart {
             self.priv_
         };
         self.data_idx = MmuIdx::new(data_priv, sum, mxr);
+        self.data_tlb = self.tlb.tables[self.data_idx as usize].as_ptr() as usize;
         self.fetch_idx = MmuIdx::new(self.priv_, false, false);
     }
 
     pub(crate) fn set_priv(&mut self, p: Priv) {
         if p != self.priv_ {
             self.priv_ = p;
+            // Execute permission depends on privilege: forget indirect-jump shortcuts.
+            self.blocks.clear_jit_table();
             self.update_mmu_idx();
         }
     }
@@ -436,9 +470,9 @@ impl Hart {
                 }
                 self.check_interrupts();
             }
-            self.timer_countdown -= 1;
-            if self.timer_countdown == 0 {
-                self.timer_countdown = BLOCKS_PER_TIMER_CHECK;
+            self.blocks.release_retired();
+            if self.budget <= 0 {
+                self.budget = BLOCKS_PER_TIMER_CHECK;
                 self.irq_check = true;
                 continue;
             }

@@ -13,12 +13,33 @@ use crate::mem::access_fault;
 use crate::trap::{Cause, Exception};
 use emu_mmu::{Access, GuestRam, Priv, PAGE_MASK, PAGE_SIZE};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 use std::sync::Arc;
 
 pub const MAX_BLOCK_INSNS: usize = 64;
 const JCACHE_BITS: u32 = 12;
 const JCACHE_SIZE: usize = 1 << JCACHE_BITS;
+/// Entries of the indirect-jump table translated code reads (power of two).
+pub const JIT_TABLE_SIZE: usize = 1024;
+
+/// An entry of the indirect-jump table: a block's virtual pc and its translation's entry.
+/// Translated `jalr` looks its target up here before falling back to the dispatcher.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct JitTarget {
+    pub pc: u64,
+    pub entry: u64,
+}
+
+impl JitTarget {
+    /// `pc` is never odd for a real target, so an odd tag never matches.
+    const EMPTY: JitTarget = JitTarget {
+        pc: u64::MAX,
+        entry: 0,
+    };
+}
 
 /// A decoded block: position independent (branch targets are pc-relative).
 #[derive(Debug)]
@@ -26,6 +47,8 @@ pub struct Block {
     pub insns: Box<[Insn]>,
     /// Cleared when the block's page is written or the cache is flushed.
     valid: AtomicBool,
+    /// Host entry of the block's translation (0: not translated yet).
+    jit: AtomicUsize,
 }
 
 #[derive(Clone, Default)]
@@ -44,6 +67,12 @@ pub struct BlockCache {
     code_pages: Vec<u64>,
     ram_base: u64,
     jcache: Box<[JEntry]>,
+    /// Blocks dropped from the cache while translated code may still be running in them (or
+    /// pointing at their instructions); freed when the dispatcher has control again.
+    retired: Vec<Arc<Block>>,
+    /// Indirect-jump targets for translated code, cleared whenever a translation or the
+    /// mapping behind a virtual pc may have changed.
+    pub(crate) jit_table: Box<[JitTarget]>,
 }
 
 impl BlockCache {
@@ -55,6 +84,8 @@ impl BlockCache {
             code_pages: vec![0; pages.div_ceil(64)],
             ram_base: ram.base(),
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
+            retired: Vec::new(),
+            jit_table: vec![JitTarget::EMPTY; JIT_TABLE_SIZE].into_boxed_slice(),
         }
     }
 
@@ -74,14 +105,35 @@ impl BlockCache {
             e.pc = u64::MAX;
             e.block = None;
         }
+        self.clear_jit_table();
+    }
+
+    pub fn clear_jit_table(&mut self) {
+        self.jit_table.fill(JitTarget::EMPTY);
+    }
+
+    fn jit_table_insert(&mut self, pc: u64, entry: usize) {
+        let i = ((pc >> 1) as usize) & (JIT_TABLE_SIZE - 1);
+        self.jit_table[i] = JitTarget {
+            pc,
+            entry: entry as u64,
+        };
+    }
+
+    /// Frees blocks retired since the dispatcher last had control.
+    #[inline]
+    pub fn release_retired(&mut self) {
+        if !self.retired.is_empty() {
+            self.retired.clear();
+        }
     }
 
     /// Drops every block (fence.i, reset).
     pub fn flush(&mut self) {
-        for b in self.map.values() {
+        for (_, b) in self.map.drain() {
             b.valid.store(false, Ordering::Relaxed);
+            self.retired.push(b);
         }
-        self.map.clear();
         self.by_page.clear();
         self.code_pages.fill(0);
         self.flush_jump_cache();
@@ -90,9 +142,11 @@ impl BlockCache {
     /// Drops the blocks of one physical page (it was written).
     pub fn invalidate_page(&mut self, ppage: u64) {
         if let Some(starts) = self.by_page.remove(&ppage) {
+            self.clear_jit_table();
             for s in starts {
                 if let Some(b) = self.map.remove(&s) {
                     b.valid.store(false, Ordering::Relaxed);
+                    self.retired.push(b);
                 }
             }
         }
@@ -117,7 +171,7 @@ impl BlockCache {
 }
 
 /// Whether decoding stops after this instruction.
-fn ends_block(op: Op) -> bool {
+pub(crate) fn ends_block(op: Op) -> bool {
     use Op::*;
     matches!(
         op,
@@ -218,11 +272,87 @@ impl Hart {
                 }
             },
         };
+        if self.accel == crate::hart::Accel::Jit && !(self.trace.exec || self.trace.cpu) {
+            return self.run_translated(&block);
+        }
+        self.budget -= 1;
         if self.trace.exec || self.trace.cpu {
             self.exec_block::<true>(&block.insns)
         } else {
             self.exec_block::<false>(&block.insns)
         }
+    }
+
+    /// Runs `block` as host code, translating it first if needed.
+    fn run_translated(&mut self, block: &Arc<Block>) -> Option<Exit> {
+        let mut entry = block.jit.load(Ordering::Relaxed);
+        if entry == 0 {
+            entry = match self.jit_translate(block) {
+                Some(e) => e,
+                // No JIT on this host or code memory failed: interpret instead.
+                None => {
+                    self.chain_site = None;
+                    self.budget -= 1;
+                    return self.exec_block::<false>(&block.insns);
+                }
+            };
+        }
+        let mut jit = self.jit.take().expect("translate created the JIT");
+        // The previous block left through an unpatched direct exit whose target is this
+        // block (same guest page, so same physical page): chain it (decision 5).
+        if let Some(site) = self.chain_site.take() {
+            if site.target == self.state.pc && site.generation == jit.flushes {
+                if let Err(e) = jit.chain(site.addr, entry) {
+                    tracing::warn!("JIT chaining failed: {e}");
+                }
+            }
+        }
+        self.blocks.jit_table_insert(self.state.pc, entry);
+        let status = jit.enter(self, entry);
+        if status != crate::jit::status::DONE {
+            self.chain_site = Some(crate::jit::ChainSite {
+                addr: status as usize,
+                target: self.state.pc,
+                generation: jit.flushes,
+            });
+        }
+        self.jit = Some(jit);
+        self.pending_exit.take()
+    }
+
+    /// Translates `block`, flushing the code cache (and with it every block) when full.
+    fn jit_translate(&mut self, block: &Arc<Block>) -> Option<usize> {
+        if self.jit.is_none() {
+            match crate::jit::Jit::new(self.jit_cache_size) {
+                Ok(j) => self.jit = Some(Box::new(j)),
+                Err(e) => {
+                    tracing::warn!("JIT unavailable ({e}); using the interpreter");
+                    self.accel = crate::hart::Accel::Interp;
+                    return None;
+                }
+            }
+        }
+        for _ in 0..2 {
+            let jit = self.jit.as_mut()?;
+            // The block starts at the current pc; every alias has the same page offset.
+            match jit.translate(&block.insns, (self.state.pc & !PAGE_MASK) as u32) {
+                Ok(Some(entry)) => {
+                    block.jit.store(entry, Ordering::Relaxed);
+                    return Some(entry);
+                }
+                Ok(None) => {
+                    // Cache full: drop every translation and every block pointing at one.
+                    jit.flush();
+                    self.blocks.flush();
+                }
+                Err(e) => {
+                    tracing::warn!("JIT failed ({e}); using the interpreter");
+                    self.accel = crate::hart::Accel::Interp;
+                    return None;
+                }
+            }
+        }
+        None
     }
 
     /// Translates `pc` and returns its cached block, decoding it if needed. Ok(None) when
@@ -270,6 +400,7 @@ impl Hart {
         let block = Arc::new(Block {
             insns: insns.into_boxed_slice(),
             valid: AtomicBool::new(true),
+            jit: AtomicUsize::new(0),
         });
         if self.blocks.insert(paddr, block.clone()) {
             // The page just became a code page: stores through cached translations must
@@ -404,7 +535,7 @@ impl Hart {
 
     /// Executes one instruction at `pc`; returns the next pc.
     #[inline(always)]
-    fn exec(&mut self, i: &Insn, pc: u64) -> Result<u64, Stop> {
+    pub(crate) fn exec(&mut self, i: &Insn, pc: u64) -> Result<u64, Stop> {
         use Op::*;
         let next = pc.wrapping_add(i.len as u64);
         let a = self.x(i.rs1);

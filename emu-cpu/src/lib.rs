@@ -5,6 +5,7 @@ pub mod decode;
 pub mod fp;
 pub mod hart;
 pub mod interp;
+pub mod jit;
 mod mem;
 pub mod trap;
 

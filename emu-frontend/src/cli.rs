@@ -44,9 +44,14 @@ pub struct RunArgs {
           value_parser = parse_mem_size)]
     pub memory: u64,
 
-    /// Execution engine: `interp` (the interpreter; `tcg` is accepted as a synonym).
-    #[arg(long, value_name = "interp|jit", default_value = "interp")]
+    /// Execution engine: `jit` (translation to host code, x86-64 hosts; `tcg` is accepted
+    /// as a synonym) or `interp` (the interpreter).
+    #[arg(long, value_name = "jit|interp", default_value = "interp")]
     pub accel: String,
+
+    /// Size of each hart's JIT code cache (flushed whole when full), as for -m.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem_size)]
+    pub jit_cache_size: u64,
 
     /// The board: only `virt`.
     #[arg(
@@ -121,6 +126,7 @@ const LONG_OPTIONS: &[(&str, bool)] = &[
     ("kernel", true),
     ("memory", true),
     ("accel", true),
+    ("jit-cache-size", true),
     ("machine", true),
     ("nographic", false),
     ("semihosting", false),

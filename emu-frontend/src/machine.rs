@@ -31,6 +31,8 @@ pub struct MachineConfig {
     pub kernel: PathBuf,
     pub semihosting: Option<SemihostingConfig>,
     pub trace: TraceItems,
+    pub accel: emu_cpu::Accel,
+    pub jit_cache_size: usize,
 }
 
 pub struct Machine {
@@ -44,6 +46,8 @@ pub struct Machine {
     pub image: Image,
     pub semihosting: Option<SemihostingConfig>,
     pub trace: TraceItems,
+    pub accel: emu_cpu::Accel,
+    pub jit_cache_size: usize,
 }
 
 impl std::fmt::Debug for Machine {
@@ -105,6 +109,8 @@ impl Machine {
             image,
             semihosting: cfg.semihosting.clone().filter(|s| s.enabled),
             trace: cfg.trace,
+            accel: cfg.accel,
+            jit_cache_size: cfg.jit_cache_size,
         })
     }
 

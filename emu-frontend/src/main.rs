@@ -133,10 +133,13 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
     let Some(kernel) = a.kernel.clone() else {
         bail!("no --kernel given: nothing to run")
     };
-    match a.accel.split(',').next().unwrap_or("") {
-        "interp" | "tcg" => {}
-        "jit" => bail!("the JIT is not built yet (use --accel interp)"),
-        other => bail!("unknown accelerator '{other}' for --accel (valid: interp)"),
+    let accel = match a.accel.split(',').next().unwrap_or("") {
+        "interp" => emu_cpu::Accel::Interp,
+        "jit" | "tcg" => emu_cpu::Accel::Jit,
+        other => bail!("unknown accelerator '{other}' for --accel (valid: jit, interp)"),
+    };
+    if accel == emu_cpu::Accel::Jit && !cfg!(target_arch = "x86_64") {
+        bail!("--accel jit: this host has no JIT backend (use --accel interp)");
     }
     if a.machine != "virt" {
         bail!(
@@ -191,5 +194,7 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         kernel,
         semihosting: Some(sh),
         trace,
+        accel,
+        jit_cache_size: a.jit_cache_size as usize,
     })
 }

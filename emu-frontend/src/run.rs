@@ -37,11 +37,14 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
     let t = m.trace;
     hart.set_trace(TraceFlags {
         in_asm: t.in_asm,
+        out_asm: t.out_asm,
         exec: t.exec,
         int: t.int,
         cpu: t.cpu,
         mmu: t.mmu,
     });
+    hart.set_accel(m.accel);
+    hart.set_jit_cache_size(m.jit_cache_size);
     let mut semihosting = m.semihosting_handler();
     hart.set_semihosting(semihosting.is_some());
     loop {

@@ -14,6 +14,7 @@ use tracing_subscriber::Layer;
 /// The `-d` items, each also the name of the `tracing` target the hart uses.
 pub const ITEMS: &[(&str, &str)] = &[
     ("in_asm", "each newly decoded guest block, disassembled"),
+    ("out_asm", "the host code of each new JIT translation, disassembled"),
     ("int", "each trap and interrupt taken"),
     ("exec", "each instruction executed"),
     ("cpu", "the register state at each block"),
@@ -23,6 +24,7 @@ pub const ITEMS: &[(&str, &str)] = &[
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TraceItems {
     pub in_asm: bool,
+    pub out_asm: bool,
     pub int: bool,
     pub exec: bool,
     pub cpu: bool,
@@ -37,6 +39,7 @@ impl TraceItems {
         for item in s.split(',').filter(|i| !i.is_empty()) {
             match item {
                 "in_asm" => t.in_asm = true,
+                "out_asm" => t.out_asm = true,
                 "int" => t.int = true,
                 "exec" => t.exec = true,
                 "cpu" => t.cpu = true,
@@ -54,13 +57,14 @@ impl TraceItems {
     }
 
     pub fn any(&self) -> bool {
-        self.in_asm || self.int || self.exec || self.cpu || self.mmu
+        self.in_asm || self.out_asm || self.int || self.exec || self.cpu || self.mmu
     }
 
     /// The `tracing` targets to enable.
     pub fn targets(&self) -> Vec<&'static str> {
         [
             (self.in_asm, "in_asm"),
+            (self.out_asm, "out_asm"),
             (self.int, "int"),
             (self.exec, "exec"),
             (self.cpu, "cpu"),

@@ -64,13 +64,13 @@ fn assemble(name: &str, dir: &Path) -> Result<PathBuf, String> {
 
 /// Runs rvx on `elf`, killing it after TIMEOUT. Returns the exit status (None
 /// on timeout) and everything it printed.
-fn run_rvx(elf: &Path, dir: &Path) -> Result<(Option<ExitStatus>, String), String> {
+fn run_rvx(elf: &Path, dir: &Path, accel: &str) -> Result<(Option<ExitStatus>, String), String> {
     let log_path = dir.join("rvx.log");
     let log =
         File::create(&log_path).map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rvx"))
-        .args(["run", "--bios", "none", "--kernel"])
+        .args(["run", "--accel", accel, "--bios", "none", "--kernel"])
         .arg(elf)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
@@ -95,10 +95,19 @@ fn run_rvx(elf: &Path, dir: &Path) -> Result<(Option<ExitStatus>, String), Strin
     Ok((status, output))
 }
 
+/// Runs the test on every engine: the interpreter (the definition) and the JIT.
 fn run_isa_test(name: &str) {
     let dir = tempfile::tempdir().expect("creating a temporary directory");
     let elf = assemble(name, dir.path()).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let (status, output) = run_rvx(&elf, dir.path()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for accel in ["interp", "jit"] {
+        run_on(name, &elf, dir.path(), accel);
+    }
+}
+
+fn run_on(name: &str, elf: &Path, dir: &Path, accel: &str) {
+    let (status, output) =
+        run_rvx(elf, dir, accel).unwrap_or_else(|e| panic!("{name} (--accel {accel}): {e}"));
+    let name = format!("{name} (--accel {accel})");
     match status {
         Some(s) if s.success() && output.contains(PASS_LINE) => {}
         Some(s) if s.success() => panic!(

@@ -1,0 +1,171 @@
+//! The JIT: guest blocks translated to host code (issue 3).
+//!
+//! The frontend is the interpreter's block former (`interp.rs`): a translation is attached to
+//! a decoded [`Block`](crate::interp::Block) and lives as long as it, so invalidation
+//! (stores to code pages, fence.i, flushes) is shared with the interpreter. A backend turns
+//! a block's instructions into host code; `x86_64` is the only one so far. Instructions a
+//! backend does not emit natively call [`helpers::exec_one`], which runs the interpreter's
+//! semantics for that one instruction, so every instruction works on every backend.
+//!
+//! Translated code is position independent in the guest: it reads the block's virtual pc from
+//! the hart at entry, so one translation serves every virtual alias of a physical page.
+
+pub mod code;
+mod helpers;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+use crate::decode::Insn;
+use crate::hart::Hart;
+use code::{CodeCache, CodeError};
+
+/// Default size of a hart's code cache (`--jit-cache-size`).
+pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+
+/// How a block's host code ended, returned by the trampoline.
+pub mod status {
+    /// The block ran to its end or left through a helper; the hart's pc and instret are
+    /// up to date. Any other value is the address of the rel32 field of the direct jump the
+    /// block left through, for the dispatcher to chain (pc and instret are up to date too).
+    pub const DONE: u64 = 0;
+}
+
+/// Host code as text, one instruction a line (capstone), for `-d out_asm` and golden tests.
+pub fn disassemble_host(code: &[u8], addr: u64) -> String {
+    use capstone::prelude::*;
+    #[cfg(target_arch = "x86_64")]
+    let cs = Capstone::new().x86().mode(arch::x86::ArchMode::Mode64).build();
+    #[cfg(not(target_arch = "x86_64"))]
+    let cs = Capstone::new().arm64().mode(arch::arm64::ArchMode::Arm).build();
+    let Ok(cs) = cs else { return " (capstone unavailable)".into() };
+    let Ok(insns) = cs.disasm_all(code, addr) else { return " (undecodable)".into() };
+    let mut out = String::new();
+    for i in insns.iter() {
+        out.push_str(&format!(
+            "\n  {:#x}: {} {}",
+            i.address(),
+            i.mnemonic().unwrap_or("?"),
+            i.op_str().unwrap_or("")
+        ));
+    }
+    out
+}
+
+/// An unpatched direct jump (`jmp rel32`; `addr` is its rel32 field) that left a block for
+/// `target`, recorded in code-cache generation `generation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainSite {
+    pub addr: usize,
+    pub target: u64,
+    pub generation: u64,
+}
+
+/// One hart's translator state: its code cache and the entry trampoline.
+pub struct Jit {
+    cache: CodeCache,
+    /// `extern "sysv64" fn(hart, entry) -> status` at the start of the cache.
+    enter: usize,
+    /// The epilogue every block jumps to when it leaves.
+    exit: usize,
+    /// Bytes of the cache taken by the trampoline (kept on flush).
+    fixed: usize,
+    pub(crate) translated: u64,
+    pub(crate) flushes: u64,
+}
+
+impl std::fmt::Debug for Jit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jit")
+            .field("cache", &self.cache)
+            .field("translated", &self.translated)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error("the JIT has no backend for this host")]
+    NoBackend,
+    #[error("assembling a block failed: {0}")]
+    Asm(String),
+}
+
+impl Jit {
+    pub fn new(cache_size: usize) -> Result<Jit, JitError> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut cache = CodeCache::new(cache_size)?;
+            let (enter, exit) = x86_64::emit_trampoline(&mut cache)?;
+            let fixed = cache.used();
+            Ok(Jit {
+                cache,
+                enter,
+                exit,
+                fixed,
+                translated: 0,
+                flushes: 0,
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = cache_size;
+            Err(JitError::NoBackend)
+        }
+    }
+
+    /// Translates `insns` (a block) and returns the host entry address, or None when the
+    /// cache is full (the caller flushes every block and retries).
+    pub(crate) fn translate(
+        &mut self,
+        insns: &[Insn],
+        page_offset: u32,
+    ) -> Result<Option<usize>, JitError> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let at = self.cache.next_addr();
+            let code = x86_64::emit_block(insns, at, self.exit, page_offset)?;
+            if !self.cache.has_room(code.len()) {
+                return Ok(None);
+            }
+            let addr = self.cache.append(&code)?;
+            debug_assert_eq!(addr, at);
+            self.translated += 1;
+            if tracing::enabled!(target: "out_asm", tracing::Level::TRACE) {
+                tracing::trace!(target: "out_asm", "host code at {addr:#x} ({} bytes):{}",
+                    code.len(), disassemble_host(&code, addr as u64));
+            }
+            Ok(Some(addr))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (insns, page_offset);
+            Err(JitError::NoBackend)
+        }
+    }
+
+    /// Points the direct jump whose rel32 field is at `site` at `target`.
+    pub(crate) fn chain(&mut self, site: usize, target: usize) -> Result<(), JitError> {
+        let rel = (target as i64 - (site as i64 + 4)) as i32;
+        self.cache.patch(site, &rel.to_le_bytes())?;
+        Ok(())
+    }
+
+    /// Drops every translation (the caller drops every block that points at them).
+    pub(crate) fn flush(&mut self) {
+        self.cache.reset_to(self.fixed);
+        self.flushes += 1;
+    }
+
+    /// Runs translated code at `entry` until the block leaves.
+    pub(crate) fn enter(&self, hart: &mut Hart, entry: usize) -> u64 {
+        type Enter = extern "sysv64" fn(*mut Hart, usize) -> u64;
+        // SAFETY: `enter` is the trampoline emitted by `emit_trampoline` into our cache; it
+        // follows the sysv64 ABI with exactly this signature. `entry` is the start of a block
+        // translated into this cache since its last flush; the block's instructions (which the
+        // code points at) are kept alive by the caller's Arc<Block>.
+        let f: Enter = unsafe { std::mem::transmute::<usize, Enter>(self.enter) };
+        f(hart as *mut Hart, entry)
+    }
+}
