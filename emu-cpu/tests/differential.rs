@@ -190,6 +190,7 @@ fn m_mode_setup(priv_: u8, satp_mode: u8) -> Setup {
     setup.priv_ = priv_;
     setup.satp_mode = satp_mode;
     setup.mstatus = 3 << 13;
+    setup.passes = 0;
     setup.data_pte[0] = difftest::machine::pte_flags(difftest::machine::RW)
         | if priv_ == 0 { difftest::machine::U } else { 0 };
     setup.code_pte = difftest::machine::pte_flags(difftest::machine::RX)

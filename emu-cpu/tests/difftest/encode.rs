@@ -137,6 +137,10 @@ pub mod save {
     pub const EXIT_PC: i64 = 32;
     pub const LOG_END: i64 = 40;
     pub const EXIT_DEV: i64 = 48;
+    /// Passes over the body still to run after this one.
+    pub const PASSES: i64 = 56;
+    /// Where the body starts (the next pass begins there).
+    pub const BODY: i64 = 64;
 }
 
 const T0: u8 = 5;
@@ -173,7 +177,9 @@ fn branch(funct3: u32, rs1: u8, rs2: u8, off: i64) -> u32 {
 /// low two bits. Code runs identity-mapped, so the physical read of mepc is the instruction
 /// (with MPRV set, a trap from M leaves MPP = M, so the loads are physical too). After an
 /// instruction fetch fault (causes 0, 1, 12) there is nothing to read and no way back: it
-/// resumes at the exit point. A trap at or beyond the exit point writes the exit device.
+/// resumes at the exit point. A trap at or beyond the exit point starts the next pass over
+/// the body (re-running code already translated and chained) or, after the last pass,
+/// writes the exit device.
 /// Uses only t0-t2 (saved in the save area; `mscratch` holds its address) and restores
 /// them, so the body sees nothing but the CSRs a trap writes. On exit the body's t0-t2 are
 /// left in the save area.
@@ -217,9 +223,15 @@ pub fn handler() -> Vec<u32> {
         MRET,                         // 35
         ld(T1, T0, save::EXIT_PC),    // 36: FETCH
         0,                            // 37: j RESUME
-        ld(T1, T0, save::EXIT_DEV),   // 38: EXIT
-        s_type(STORE, 2, T1, 0, 0),   // 39: sw x0, 0(t1): the machine stops here
-        0x0000_006f,                  // 40: j . (not reached)
+        ld(T2, T0, save::PASSES),     // 38: EXIT
+        0,                            // 39: beq t2, x0, STOP
+        addi(T2, T2, -1),             // 40
+        sd(T2, T0, save::PASSES),     // 41
+        ld(T1, T0, save::BODY),       // 42
+        0,                            // 43: j RESUME (the next pass)
+        ld(T1, T0, save::EXIT_DEV),   // 44: STOP
+        s_type(STORE, 2, T1, 0, 0),   // 45: sw x0, 0(t1): the machine stops here
+        0x0000_006f,                  // 46: j . (not reached)
     ];
     let b = |at: usize, funct3: u32, rs1: u8, rs2: u8, to: usize| {
         branch(funct3, rs1, rs2, (to as i64 - at as i64) * 4)
@@ -231,11 +243,13 @@ pub fn handler() -> Vec<u32> {
     h[24] = b(24, 0, T2, 0, 36);
     h[29] = b(29, 1, T2, 0, 31);
     h[37] = set_j_offset(0x6f, (31 - 37) * 4);
+    h[39] = b(39, 0, T2, 0, 44);
+    h[43] = set_j_offset(0x6f, (31 - 43) * 4);
     h
 }
 
 /// Offset from the handler's start of the pc a run stops at after the exit-device store.
-pub const HANDLER_EXIT_OFFSET: u64 = 40 * 4;
+pub const HANDLER_EXIT_OFFSET: u64 = 46 * 4;
 
 const T0_OFF: i64 = save::T0;
 const T1_OFF: i64 = save::T1;

@@ -16,6 +16,7 @@ pub const RAM_SIZE: u64 = 4 << 20;
 pub const STUB: u64 = RAM_BASE;
 pub const HANDLER: u64 = RAM_BASE + 0x1000;
 pub const SAVE: u64 = RAM_BASE + 0x2000;
+pub const SAVE_SIZE: u64 = 128;
 pub const LOG: u64 = RAM_BASE + 0x3000;
 pub const LOG_SIZE: u64 = 0x1000;
 /// Log entries the handler keeps (it drops the rest).
@@ -61,6 +62,9 @@ pub struct Setup {
     /// The data window's initial contents come from this seed.
     pub data_seed: u64,
     pub body_base: u64,
+    /// How many more times the body runs after the first pass (with the registers and
+    /// memory the previous pass left).
+    pub passes: u8,
 }
 
 impl Setup {
@@ -77,7 +81,7 @@ impl Setup {
                 .join(", ")
         };
         format!(
-            "Setup {{\n        priv_: {}, satp_mode: {}, mstatus: {:#x},\n        x: [{}],\n        f: [{}],\n        frm: {}, fflags: {:#x}, menvcfg: {:#x}, senvcfg: {:#x}, mcounteren: {:#x}, scounteren: {:#x}, sscratch: {:#x},\n        code_pte: {:#x}, data_pte: [{}], alias_pte: {:#x},\n        data_seed: {:#x}, body_base: {:#x},\n    }}",
+            "Setup {{\n        priv_: {}, satp_mode: {}, mstatus: {:#x},\n        x: [{}],\n        f: [{}],\n        frm: {}, fflags: {:#x}, menvcfg: {:#x}, senvcfg: {:#x}, mcounteren: {:#x}, scounteren: {:#x}, sscratch: {:#x},\n        code_pte: {:#x}, data_pte: [{}], alias_pte: {:#x},\n        data_seed: {:#x}, body_base: {:#x}, passes: {},\n    }}",
             self.priv_,
             self.satp_mode,
             self.mstatus,
@@ -94,7 +98,8 @@ impl Setup {
             arr(&self.data_pte),
             self.alias_pte,
             self.data_seed,
-            self.body_base
+            self.body_base,
+            self.passes
         )
     }
 }
@@ -393,13 +398,15 @@ impl Machine {
         self.write(HANDLER, &handler);
         let body = body_bytes(words);
         let exit_pc = setup.body_base + body.len() as u64;
-        let mut save_area = [0u64; 8];
+        let mut save_area = [0u64; SAVE_SIZE as usize / 8];
         save_area[save::LOG_PTR as usize / 8] = LOG;
         save_area[save::EXIT_PC as usize / 8] = exit_pc;
         save_area[save::LOG_END as usize / 8] = LOG + LOG_ENTRIES * 24;
         save_area[save::EXIT_DEV as usize / 8] = EXIT_DEV;
+        save_area[save::PASSES as usize / 8] = setup.passes as u64;
+        save_area[save::BODY as usize / 8] = setup.body_base;
         let mut it = save_area.into_iter();
-        self.fill(SAVE, 64, || it.next().unwrap_or(0));
+        self.fill(SAVE, SAVE_SIZE, || it.next().unwrap_or(0));
         self.fill(LOG, LOG_SIZE, || 0);
         let pt_len = if setup.paging() {
             let (image, len) = self.page_tables(setup);
@@ -459,6 +466,8 @@ impl Machine {
             control: control.clone(),
             clock: Clock::default(),
         });
+        // A small code cache: a program needs a few KiB, and a fresh hart maps its own.
+        hart.set_jit_cache_size(1 << 20);
         assert!(
             hart.set_accel(self.accel),
             "engine {:?} unavailable",
@@ -497,6 +506,13 @@ impl Machine {
             w.push((me, (Instant::now(), control.clone(), signals.clone())));
         }
         let exit = hart.run();
+        // The JIT falls back to the interpreter for good if it cannot work (no code memory):
+        // then this comparison would prove nothing.
+        assert_eq!(
+            hart.accel(),
+            self.accel,
+            "the engine changed during the run"
+        );
         watchdog()
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -537,7 +553,7 @@ impl Machine {
             ("pmpaddr0", hart.pmp.read_addr(0)),
         ];
         let log = self.read(LOG, LOG_SIZE);
-        let save_area = self.read(SAVE, 64);
+        let save_area = self.read(SAVE, SAVE_SIZE);
         let log_ptr = u64::from_le_bytes(save_area[24..32].try_into().expect("8 bytes"));
         let n = (log_ptr.saturating_sub(LOG) / 24).min(LOG_ENTRIES) as usize;
         let word =
