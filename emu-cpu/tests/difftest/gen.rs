@@ -83,6 +83,8 @@ pub enum Piece {
         data: u8,
         target: usize,
         new: u32,
+        /// Store through the gigapage alias of the code rather than its own address.
+        via_alias: bool,
     },
     /// A branch or jump whose offset is patched to reach the start of item `target`.
     Jump {
@@ -145,12 +147,18 @@ pub fn resolve(body_base: u64, items: &[Item]) -> Vec<u32> {
                     data,
                     target,
                     new,
+                    via_alias,
                 } => {
                     let li = encode::li(data, new as i32 as u64);
                     match items.get(target).map(|t| t.pieces.as_slice()) {
                         Some([Piece::Word(old)]) if target > i && is_plain32(*old) => {
-                            let pair = encode::pc_rel_pair(base, pc, starts[target])
-                                .expect("code within 2 GiB");
+                            let to = if via_alias {
+                                starts[target] - RAM_BASE + ALIAS_VA
+                            } else {
+                                starts[target]
+                            };
+                            let pair =
+                                encode::pc_rel_pair(base, pc, to).expect("code within 2 GiB");
                             out.extend_from_slice(&pair);
                             out.extend(li);
                             out.push(encode::s_type(encode::STORE, 2, base, data, 0));
@@ -226,11 +234,13 @@ pub fn remove_item(items: &[Item], k: usize) -> Vec<Item> {
                         data,
                         target,
                         new,
+                        via_alias,
                     } => Piece::Patch {
                         base,
                         data,
                         target: if target == k { usize::MAX } else { fix(target) },
                         new,
+                        via_alias,
                     },
                     ref other => other.clone(),
                 })
@@ -975,7 +985,7 @@ fn plain32(rng: &mut Rng) -> u32 {
 }
 
 /// Overwrites a later item (within 8) with another plain instruction, before it runs.
-fn patch_item(rng: &mut Rng, i: usize, n: usize) -> Item {
+fn patch_item(rng: &mut Rng, setup: &Setup, i: usize, n: usize) -> Item {
     let base = rng.nonzero_reg();
     let mut data = rng.nonzero_reg();
     while data == base {
@@ -987,15 +997,76 @@ fn patch_item(rng: &mut Rng, i: usize, n: usize) -> Item {
             data,
             target: i + 1 + rng.below(((n - i - 1) as u64).min(8)) as usize,
             new: plain32(rng),
+            via_alias: setup.paging() && rng.chance(300),
         }],
     }
+}
+
+/// True if `w` may write integer register `r` (FP destinations are counted too: cautious).
+fn writes(w: u32, r: u8) -> bool {
+    decode(w).rd == r
+}
+
+/// A counted loop: `li cnt, K`, a few plain instructions (and maybe one load or store at a
+/// fixed address) that leave `cnt` and the base alone, `addi cnt, cnt, -1`, `bnez cnt`
+/// back. Runs translated code again and again, chained to itself, through the inline TLB
+/// path, and sometimes past the JIT's block budget (2048 block entries).
+fn loop_item(rng: &mut Rng, setup: &Setup) -> Item {
+    let cnt = rng.nonzero_reg();
+    let mut base = rng.nonzero_reg();
+    while base == cnt {
+        base = rng.nonzero_reg();
+    }
+    let count = if rng.chance(50) {
+        2000 + rng.below(1500)
+    } else {
+        1 + rng.below(40)
+    };
+    let mut pieces = Vec::new();
+    let mut body = Vec::new();
+    for _ in 0..1 + rng.below(6) {
+        let w = loop {
+            let w = plain32(rng);
+            if !writes(w, cnt) && !writes(w, base) {
+                break w;
+            }
+        };
+        body.push(w);
+    }
+    if rng.chance(600) {
+        let r = rows();
+        let w = loop {
+            let row = r.mem[rng.below(r.mem.len() as u64) as usize];
+            let w = (from_row(rng, row) & !(31 << 15)) | (base as u32) << 15;
+            if !writes(w, cnt) && !writes(w, base) {
+                break w;
+            }
+        };
+        let insn = decode(w);
+        let width = access_width(insn.op).expect("a memory operation");
+        let addr = mem_address(rng, setup, insn.op, width);
+        pieces.extend(set_reg(base, addr.wrapping_sub(insn.imm as u64)));
+        let at = rng.below(body.len() as u64 + 1) as usize;
+        body.insert(at, w);
+    }
+    pieces.extend(encode::li(cnt, count).into_iter().map(Piece::Word));
+    body.push(i_type(encode::OP_IMM, cnt, 0, cnt, -1));
+    let back = -4 * body.len() as i64;
+    body.push(set_b_offset(
+        encode::s_type(encode::BRANCH, 1, cnt, 0, 0),
+        back,
+    ));
+    pieces.extend(body.into_iter().map(Piece::Word));
+    Item { pieces }
 }
 
 pub fn gen_body(rng: &mut Rng, setup: &Setup, n: usize) -> Vec<Item> {
     let mut items: Vec<Item> = (0..n)
         .map(|i| {
             if i + 1 < n && rng.chance(10) {
-                patch_item(rng, i, n)
+                patch_item(rng, setup, i, n)
+            } else if rng.chance(8) {
+                loop_item(rng, setup)
             } else {
                 gen_item(rng, setup, i, n)
             }

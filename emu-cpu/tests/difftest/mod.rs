@@ -115,6 +115,30 @@ pub fn shrink(items: &[Item], fails: &mut dyn FnMut(&[Item]) -> bool) -> Vec<Ite
             chunk = (chunk / 2).max(1);
         }
     }
+    // An item of several instructions (a loop, an lr/sc pair): try each plain one alone.
+    for k in 0..cur.len() {
+        if cur[k].pieces.len() < 2 {
+            continue;
+        }
+        let singles: Vec<u32> = cur[k]
+            .pieces
+            .iter()
+            .filter_map(|p| match *p {
+                Piece::Word(w) if gen::is_plain32(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        for w in singles {
+            let mut cand = cur.clone();
+            cand[k] = Item {
+                pieces: vec![Piece::Word(w)],
+            };
+            if fails(&cand) {
+                cur = cand;
+                break;
+            }
+        }
+    }
     for k in 0..cur.len() {
         let len = gen::item_len(&cur[k]);
         let nops = Item {
