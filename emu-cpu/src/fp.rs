@@ -12,6 +12,12 @@
 //! SoftFloat's rounding mode and exception flags are thread-local; every operation here sets the
 //! mode, clears the flags before it runs and reads them after, so results do not depend on what
 //! ran before on the same thread.
+//!
+//! That costs four foreign calls per operation, so the hot S and D operations first try a
+//! host-FPU fast path (module `host`): round to nearest-even, finite operands, a result clear
+//! of overflow and underflow, NX computed exactly. It answers with the same value and flags
+//! as SoftFloat or declines, and the SoftFloat paths (`soft_*`) handle everything else; tests
+//! compare the two side by side.
 
 use softfloat_wrapper::{ExceptionFlags, Float, RoundingMode, F16, F32, F64};
 
@@ -273,43 +279,106 @@ fn with_flags(op: impl FnOnce() -> u64) -> FpOut {
 
 /// fadd.
 pub fn add(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).add(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::add(fmt, a, b, false) {
+            return out;
+        }
+    }
+    soft_add(fmt, a, b, rm)
 }
 
 /// fsub.
 pub fn sub(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).sub(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::add(fmt, a, b, true) {
+            return out;
+        }
+    }
+    soft_sub(fmt, a, b, rm)
 }
 
 /// fmul.
 pub fn mul(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).mul(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::mul(fmt, a, b) {
+            return out;
+        }
+    }
+    soft_mul(fmt, a, b, rm)
 }
 
 /// fdiv.
 pub fn div(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).div(T::load(b), rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::div(fmt, a, b) {
+            return out;
+        }
+    }
+    soft_div(fmt, a, b, rm)
 }
 
 /// fsqrt.
 pub fn sqrt(fmt: Fmt, a: u64, rm: Rm) -> FpOut {
-    let rm = rounding(rm);
-    by_fmt!(fmt, T => with_flags(|| T::load(a).sqrt(rm).store()))
+    if rm == Rm::Rne {
+        if let Some(out) = host::sqrt(fmt, a) {
+            return out;
+        }
+    }
+    soft_sqrt(fmt, a, rm)
 }
 
 /// The fused multiply-adds, with one rounding (spec 13.6):
 /// fmadd: (false,false) a*b+c; fmsub: (false,true) a*b-c; fnmsub: (true,false) -(a*b)+c;
 /// fnmadd: (true,true) -(a*b)-c.
+pub fn fma(
+    fmt: Fmt,
+    a: u64,
+    b: u64,
+    c: u64,
+    rm: Rm,
+    negate_product: bool,
+    negate_addend: bool,
+) -> FpOut {
+    if rm == Rm::Rne {
+        if let Some(out) = host::fma(fmt, a, b, c, negate_product, negate_addend) {
+            return out;
+        }
+    }
+    soft_fma(fmt, a, b, c, rm, negate_product, negate_addend)
+}
+
+fn soft_add(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).add(T::load(b), rm).store()))
+}
+
+fn soft_sub(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sub(T::load(b), rm).store()))
+}
+
+fn soft_mul(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).mul(T::load(b), rm).store()))
+}
+
+fn soft_div(fmt: Fmt, a: u64, b: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).div(T::load(b), rm).store()))
+}
+
+fn soft_sqrt(fmt: Fmt, a: u64, rm: Rm) -> FpOut {
+    let rm = rounding(rm);
+    by_fmt!(fmt, T => with_flags(|| T::load(a).sqrt(rm).store()))
+}
+
+/// SoftFloat's fused multiply-add.
 ///
 /// Negating the product is done by flipping the sign of `a` before the exact multiply, which
 /// gives the same exact value (and so the same rounding and zero signs); a flipped NaN stays
 /// signalling or quiet, so NV is unchanged. SoftFloat's mulAdd raises NV for inf*0 even when
 /// the addend is a quiet NaN, as the spec requires.
-pub fn fma(
+fn soft_fma(
     fmt: Fmt,
     a: u64,
     b: u64,
@@ -451,6 +520,13 @@ pub fn classify(fmt: Fmt, a: u64) -> u64 {
 /// into the 64-bit x register. SoftFloat's RISCV specialization returns exactly the spec's
 /// saturation values.
 pub fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
+    if let Some(out) = host::to_int(fmt, a, kind, rm) {
+        return out;
+    }
+    soft_to_int(fmt, a, kind, rm)
+}
+
+fn soft_to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(fmt, T => {
         let x = T::load(a);
@@ -465,6 +541,13 @@ pub fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> FpOut {
 
 /// fcvt.{h,s,d}.{w,wu,l,lu}: `v` is the x register; W and Wu read its low 32 bits.
 pub fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
+    if let Some(out) = host::from_int(fmt, v, kind, rm) {
+        return out;
+    }
+    soft_from_int(fmt, v, kind, rm)
+}
+
+fn soft_from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(fmt, T => with_flags(|| {
         match kind {
@@ -481,6 +564,13 @@ pub fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> FpOut {
 /// are canonical and a signalling NaN input raises NV (SoftFloat's RISCV specialization).
 /// `to == from` is no instruction; it returns the value unchanged.
 pub fn convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> FpOut {
+    if let Some(out) = host::convert(to, from, a, rm) {
+        return out;
+    }
+    soft_convert(to, from, a, rm)
+}
+
+fn soft_convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> FpOut {
     let rm = rounding(rm);
     by_fmt!(from, A => {
         let x = A::load(a);
@@ -501,6 +591,378 @@ pub fn mv_to_x(fmt: Fmt, reg: u64) -> u64 {
 /// fmv.h.x/fmv.w.x/fmv.d.x: the low bits of `x`, NaN-boxed.
 pub fn mv_from_x(fmt: Fmt, x: u64) -> u64 {
     nan_box(fmt, x)
+}
+
+/// Host-FPU fast paths for the hot operations, each bit-exact to the SoftFloat path: the same
+/// value and the same fflags. Each returns `None` ("ask SoftFloat") unless the operation is one
+/// whose flags the host can decide:
+///
+/// - round to nearest-even only (Rust's f32/f64 arithmetic on x86-64 SSE2 and AArch64 is IEEE
+///   754 roundTiesToEven, with no flags visible), except for conversions that are exact, where
+///   the rounding mode does not matter;
+/// - finite operands (NaN-boxing is checked through `unbox`, whose canonical NaN is not finite);
+/// - a finite result of magnitude above the smallest normal number, or an exactly zero result,
+///   so that OF, UF and tininess (after rounding, in the RISC-V specialization) never arise and
+///   the only flag left is NX. (A result above the smallest normal comes from an exact value
+///   above it, so it is not tiny; a finite RNE result comes from a value below the overflow
+///   threshold.) Addition is the exception: its tiny results are always exact (spec-free fact
+///   of binary floating point: the exact sum is a multiple of the smallest subnormal), so
+///   neither flag can be raised and any finite result is taken.
+///
+/// NX is decided exactly, never estimated: by Fast2Sum for additions, by integer arithmetic on
+/// the significands for double products, quotients and square roots, and by the fact that two
+/// singles' product is exact in double for the single-precision operations (fma.s included).
+/// Double-precision fma and all of Zfh stay on SoftFloat.
+mod host {
+    use super::{flags::NX, nan_box, unbox, Fmt, FpOut, IntKind, Rm};
+
+    fn single(reg: u64) -> f32 {
+        f32::from_bits(unbox(Fmt::S, reg) as u32)
+    }
+
+    fn out_s(x: f32, inexact: bool) -> FpOut {
+        FpOut {
+            value: nan_box(Fmt::S, u64::from(x.to_bits())),
+            flags: if inexact { NX } else { 0 },
+        }
+    }
+
+    fn out_d(x: f64, inexact: bool) -> FpOut {
+        FpOut {
+            value: x.to_bits(),
+            flags: if inexact { NX } else { 0 },
+        }
+    }
+
+    /// The odd part of the integer significand of a nonzero finite double: `x` is that odd
+    /// number times a power of two.
+    fn odd_significand(x: f64) -> u64 {
+        let bits = x.to_bits();
+        let frac = bits & 0x000f_ffff_ffff_ffff;
+        let m = if bits & 0x7ff0_0000_0000_0000 == 0 {
+            frac
+        } else {
+            frac | 1 << 52
+        };
+        m >> m.trailing_zeros()
+    }
+
+    macro_rules! sum {
+        ($name:ident, $t:ty) => {
+            /// a + b and whether it is inexact, or None if it is not finite. Fast2Sum
+            /// (Dekker 1971): with |big| >= |small| and no overflow, `s - big` is exact and
+            /// `small - (s - big)` is the exact rounding error, which is zero exactly when
+            /// `s - big == small`. Tiny sums are exact, so only NX can arise.
+            fn $name(a: $t, b: $t) -> Option<($t, bool)> {
+                let s = a + b;
+                if !s.is_finite() {
+                    return None;
+                }
+                let (big, small) = if a.abs() >= b.abs() { (a, b) } else { (b, a) };
+                Some((s, s - big != small))
+            }
+        };
+    }
+    sum!(sum_s, f32);
+    sum!(sum_d, f64);
+
+    /// fadd/fsub (`negate_b`), round to nearest-even.
+    pub(super) fn add(fmt: Fmt, a: u64, b: u64, negate_b: bool) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let y = single(b);
+                let (r, nx) = sum_s(single(a), if negate_b { -y } else { y })?;
+                Some(out_s(r, nx))
+            }
+            Fmt::D => {
+                let y = f64::from_bits(b);
+                let (r, nx) = sum_d(f64::from_bits(a), if negate_b { -y } else { y })?;
+                Some(out_d(r, nx))
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// Narrow a double-precision value `wide` (the exact result, or one whose rounding to
+    /// single is the correctly rounded single result) to single. NX if the single differs from
+    /// `wide`, or if `wide_inexact`. None if the single result is not finite or is tiny.
+    fn narrow(wide: f64, wide_inexact: bool) -> Option<(f32, bool)> {
+        let r = wide as f32;
+        if r.is_finite() && r.abs() > f32::MIN_POSITIVE {
+            Some((r, wide_inexact || f64::from(r) != wide))
+        } else if wide == 0.0 && !wide_inexact {
+            Some((r, false))
+        } else {
+            None
+        }
+    }
+
+    /// fmul, round to nearest-even.
+    pub(super) fn mul(fmt: Fmt, a: u64, b: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                // Two 24-bit significands give a 48-bit product: exact in double, whose
+                // exponent range covers every product of singles; one rounding to single.
+                let (r, nx) = narrow(f64::from(single(a)) * f64::from(single(b)), false)?;
+                Some(out_s(r, nx))
+            }
+            Fmt::D => {
+                let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+                let p = x * y;
+                if p.is_finite() && p.abs() > f64::MIN_POSITIVE {
+                    // x = ox * 2^i, y = oy * 2^j with ox, oy odd; the normal product is exact
+                    // iff ox * oy (odd) fits the 53-bit significand.
+                    let exact = odd_significand(x)
+                        .checked_mul(odd_significand(y))
+                        .is_some_and(|m| m >> 53 == 0);
+                    Some(out_d(p, !exact))
+                } else if p == 0.0 && (x == 0.0 || y == 0.0) {
+                    // A zero operand and a finite one (inf * 0 is NaN): an exact zero.
+                    Some(out_d(p, false))
+                } else {
+                    None
+                }
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// fdiv, round to nearest-even.
+    pub(super) fn div(fmt: Fmt, a: u64, b: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let (x, y) = (f64::from(single(a)), f64::from(single(b)));
+                let q = x / y;
+                if q == 0.0 {
+                    // 0 / finite nonzero is an exact zero; a nonzero x over an infinity is too,
+                    // but leave that to SoftFloat.
+                    return (x == 0.0).then(|| out_s(q as f32, false));
+                }
+                // Rounding the double quotient to single gives the correctly rounded single
+                // quotient (Figueroa 1995: double rounding is innocuous for +,-,*,/,sqrt when
+                // 53 >= 2*24 + 2). The single result r is exact iff r * y == x, and that
+                // product of two singles is exact in double.
+                let (r, _) = narrow(q, false)?;
+                Some(out_s(r, f64::from(r) * y != x))
+            }
+            Fmt::D => {
+                let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+                let q = x / y;
+                if q.is_finite() && q.abs() > f64::MIN_POSITIVE {
+                    // x / y = (ox / oy) * 2^k with ox, oy odd: a binary fraction iff oy divides
+                    // ox, and then ox / oy < 2^53 fits the significand.
+                    let (ox, oy) = (odd_significand(x), odd_significand(y));
+                    Some(out_d(q, oy != 1 && ox % oy != 0))
+                } else if q == 0.0 && x == 0.0 {
+                    // 0 / nonzero (0 / 0 is NaN): an exact zero.
+                    Some(out_d(q, false))
+                } else {
+                    None
+                }
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// fsqrt, round to nearest-even.
+    pub(super) fn sqrt(fmt: Fmt, a: u64) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let x = single(a);
+                if x == 0.0 {
+                    // sqrt(+-0) = +-0, exact.
+                    return Some(out_s(x, false));
+                }
+                if !(x > 0.0 && x.is_finite()) {
+                    return None;
+                }
+                // Correctly rounded through double (Figueroa, as for division); the root of a
+                // positive single is a normal single. Exact iff r * r == x, exact in double.
+                let r = f64::from(x).sqrt() as f32;
+                let r64 = f64::from(r);
+                Some(out_s(r, r64 * r64 != f64::from(x)))
+            }
+            Fmt::D => {
+                let x = f64::from_bits(a);
+                if x == 0.0 {
+                    return Some(out_d(x, false));
+                }
+                if !(x > 0.0 && x.is_finite()) {
+                    return None;
+                }
+                let r = x.sqrt();
+                // r = or * 2^i, x = ox * 2^j (odd parts). If r*r == x then or^2 == ox. If
+                // or^2 == ox then r*r / x is a power of two, which must be 1 since the
+                // correctly rounded root is within a relative 2^-53 of the exact one.
+                let or = odd_significand(r);
+                let exact = or.checked_mul(or).is_some_and(|m| m == odd_significand(x));
+                Some(out_d(r, !exact))
+            }
+            Fmt::H => None,
+        }
+    }
+
+    /// The f64 `x + y` with its exact rounding error, or None on overflow. Knuth's 2Sum:
+    /// six operations with no branch on the operands' magnitudes (which random data would
+    /// mispredict). It is exact when nothing overflows; an overflow in any step propagates
+    /// to an infinite or NaN error term, which is checked.
+    fn two_sum(x: f64, y: f64) -> Option<(f64, f64)> {
+        let s = x + y;
+        let x1 = s - y;
+        let y1 = s - x1;
+        let e = (x - x1) + (y - y1);
+        (s.is_finite() && e.is_finite()).then_some((s, e))
+    }
+
+    /// The fused multiply-adds, round to nearest-even.
+    pub(super) fn fma(
+        fmt: Fmt,
+        a: u64,
+        b: u64,
+        c: u64,
+        negate_product: bool,
+        negate_addend: bool,
+    ) -> Option<FpOut> {
+        match fmt {
+            Fmt::S => {
+                let mut x = single(a);
+                let mut z = single(c);
+                if negate_product {
+                    x = -x;
+                }
+                if negate_addend {
+                    z = -z;
+                }
+                // The product is exact in double; p + z = s + e exactly (2Sum; no overflow is
+                // possible in double for singles' values).
+                let p = f64::from(x) * f64::from(single(b));
+                let (s, e) = two_sum(p, f64::from(z))?;
+                // Rounding s to single gives the rounding of s + e unless e != 0 and s is
+                // exactly halfway between two singles (the only place where double rounding
+                // can go wrong: a halfway point is a double, so RN(s + e) cannot cross one).
+                // Halfway means the 29 fraction bits below a single's last bit are 100..0.
+                if e != 0.0 && s.to_bits() & 0x1fff_ffff == 0x1000_0000 {
+                    return None;
+                }
+                let (r, nx) = narrow(s, e != 0.0)?;
+                Some(out_s(r, nx))
+            }
+            // Double-precision fma stays on SoftFloat. Without target-feature fma the host
+            // fma is a call into a runtime-dispatched library routine; with the exactness
+            // test (x*y = p + pe by TwoProduct, r - z = t + te by 2Sum, exact iff the pairs are
+            // equal) it measured no faster than SoftFloat (about 14 ns against 13).
+            Fmt::D => None,
+            Fmt::H => None,
+        }
+    }
+
+    /// fcvt between S and D. S to D is exact for every non-NaN value, in every rounding mode.
+    /// D to S rounds to nearest-even.
+    pub(super) fn convert(to: Fmt, from: Fmt, a: u64, rm: Rm) -> Option<FpOut> {
+        match (to, from) {
+            (Fmt::D, Fmt::S) => {
+                let x = single(a);
+                (!x.is_nan()).then(|| out_d(f64::from(x), false))
+            }
+            (Fmt::S, Fmt::D) if rm == Rm::Rne => {
+                let x = f64::from_bits(a);
+                let (r, nx) = narrow(x, false)?;
+                Some(out_s(r, nx))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an integer of magnitude `m` is exact in a significand of `bits` bits.
+    fn int_fits(m: u64, bits: u32) -> bool {
+        m == 0 || (m >> m.trailing_zeros()) >> bits == 0
+    }
+
+    /// fcvt.{s,d}.{w,wu,l,lu}: exact conversions in any rounding mode (0 converts to +0), the
+    /// rest when rounding to nearest-even (Rust's `as` from an integer rounds so). A 64-bit
+    /// integer is far below the overflow threshold of S, so only NX can arise.
+    pub(super) fn from_int(fmt: Fmt, v: u64, kind: IntKind, rm: Rm) -> Option<FpOut> {
+        let (magnitude, signed) = match kind {
+            IntKind::W => (
+                u64::from((v as i32).unsigned_abs()),
+                Some(i64::from(v as i32)),
+            ),
+            IntKind::Wu => (u64::from(v as u32), None),
+            IntKind::L => ((v as i64).unsigned_abs(), Some(v as i64)),
+            IntKind::Lu => (v, None),
+        };
+        let bits = match fmt {
+            Fmt::S => 24,
+            Fmt::D => 53,
+            Fmt::H => return None,
+        };
+        let exact = int_fits(magnitude, bits);
+        if !exact && rm != Rm::Rne {
+            return None;
+        }
+        let unsigned = match kind {
+            IntKind::Wu => u64::from(v as u32),
+            _ => v,
+        };
+        Some(match (fmt, signed) {
+            (Fmt::S, Some(i)) => out_s(i as f32, !exact),
+            (Fmt::S, None) => out_s(unsigned as f32, !exact),
+            (_, Some(i)) => out_d(i as f64, !exact),
+            (_, None) => out_d(unsigned as f64, !exact),
+        })
+    }
+
+    /// fcvt.{w,wu,l,lu}.{s,d} rounding to nearest-even or toward zero, for results in range
+    /// (out of range and NaN saturate with NV: SoftFloat). Singles are widened to double,
+    /// exactly.
+    pub(super) fn to_int(fmt: Fmt, a: u64, kind: IntKind, rm: Rm) -> Option<FpOut> {
+        let x = match fmt {
+            Fmt::S => f64::from(single(a)),
+            Fmt::D => f64::from_bits(a),
+            Fmt::H => return None,
+        };
+        // The rounded integral value.
+        let r = match rm {
+            // `as` truncates; the range checks below are on the truncated value.
+            Rm::Rtz => {
+                if x.abs() < 4_503_599_627_370_496.0 {
+                    (x as i64) as f64
+                } else {
+                    x
+                }
+            }
+            // Adding and subtracting 2^52 (with the sign of x) leaves x rounded to an integer
+            // with ties to even: the sum has ulp 1. Larger magnitudes are integers already.
+            Rm::Rne => {
+                if x.abs() < 4_503_599_627_370_496.0 {
+                    let c = 4_503_599_627_370_496.0_f64.copysign(x);
+                    (x + c) - c
+                } else {
+                    x
+                }
+            }
+            _ => return None,
+        };
+        // NaN fails every comparison.
+        let value = match kind {
+            IntKind::W if (-2_147_483_648.0..=2_147_483_647.0).contains(&r) => r as i64 as u64,
+            IntKind::Wu if (0.0..=4_294_967_295.0).contains(&r) => {
+                i64::from(r as u32 as i32) as u64
+            }
+            IntKind::L
+                if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) =>
+            {
+                r as i64 as u64
+            }
+            IntKind::Lu if (0.0..18_446_744_073_709_551_616.0).contains(&r) => r as u64,
+            _ => return None,
+        };
+        // A negative x that rounds to 0 is in range for the unsigned kinds (-0.0 >= 0.0).
+        Some(FpOut {
+            value,
+            flags: if r != x { NX } else { 0 },
+        })
+    }
 }
 
 #[cfg(test)]
@@ -2040,6 +2502,772 @@ mod tests {
     fn flags_do_not_accumulate() {
         assert_eq!(div(Fmt::S, s(0x3f80_0000), s(0), RNE).flags, DZ);
         assert_eq!(add(Fmt::S, s(0x3f80_0000), s(0x3f80_0000), RNE).flags, 0);
+    }
+
+    /// The host fast paths against the SoftFloat paths, called explicitly side by side: value
+    /// and fflags must be identical for every input. Deterministic generators (splitmix64)
+    /// aimed at the places where a fast path could go wrong: random bit patterns, ordinary
+    /// values, exact results, rounding ties, double-rounding midpoints, overflow and underflow
+    /// boundaries, subnormals, huge exponent differences, cancellation, integer boundaries.
+    /// FP_HOST_CASES sets the iterations per scenario and format (default 20000: about 10.6
+    /// million comparisons in all, ~1.5 s in release).
+    mod host_vs_softfloat {
+        use super::*;
+
+        struct Rng(u64);
+
+        impl Rng {
+            fn next(&mut self) -> u64 {
+                // splitmix64
+                self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = self.0;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^ (z >> 31)
+            }
+
+            fn below(&mut self, n: u64) -> u64 {
+                self.next() % n
+            }
+
+            /// Uniform in lo..=hi.
+            fn range(&mut self, lo: i64, hi: i64) -> i64 {
+                lo + self.below((hi - lo + 1) as u64) as i64
+            }
+
+            fn coin(&mut self) -> bool {
+                self.next() & 1 != 0
+            }
+        }
+
+        fn iterations() -> usize {
+            std::env::var("FP_HOST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20_000)
+        }
+
+        /// A format's encoding parameters.
+        #[derive(Clone, Copy)]
+        struct Enc {
+            fmt: Fmt,
+            /// Fraction bits.
+            p: u32,
+            /// Exponent bias.
+            bias: i64,
+            /// Largest finite biased exponent.
+            emax: i64,
+        }
+
+        const SE: Enc = Enc {
+            fmt: Fmt::S,
+            p: 23,
+            bias: 127,
+            emax: 254,
+        };
+        const DE: Enc = Enc {
+            fmt: Fmt::D,
+            p: 52,
+            bias: 1023,
+            emax: 2046,
+        };
+
+        impl Enc {
+            fn frac_mask(self) -> u64 {
+                (1 << self.p) - 1
+            }
+
+            /// A register value from sign, unbiased exponent (clamped to the finite range,
+            /// where emin - 1 gives a subnormal) and fraction.
+            fn value(self, neg: bool, exp: i64, frac: u64) -> u64 {
+                let biased = (exp + self.bias).clamp(0, self.emax) as u64;
+                let bits = (u64::from(neg) << (self.p + self.exp_bits()))
+                    | biased << self.p
+                    | (frac & self.frac_mask());
+                nan_box(self.fmt, bits)
+            }
+
+            fn exp_bits(self) -> u32 {
+                if self.p == 23 {
+                    8
+                } else {
+                    11
+                }
+            }
+
+            fn emin(self) -> i64 {
+                1 - self.bias
+            }
+
+            fn emax_unbiased(self) -> i64 {
+                self.emax - self.bias
+            }
+
+            /// A fraction: random, with few significant bits (exact results, ties), near all
+            /// ones (carries), or near zero.
+            fn frac(self, rng: &mut Rng) -> u64 {
+                let m = self.frac_mask();
+                match rng.below(8) {
+                    0..=3 => rng.next() & m,
+                    4 | 5 => self.few_bits(rng),
+                    6 => m ^ rng.below(4),
+                    _ => rng.below(4),
+                }
+            }
+
+            /// A fraction with only its top k bits random.
+            fn few_bits(self, rng: &mut Rng) -> u64 {
+                let keep = rng.below(u64::from(self.p) + 1) as u32;
+                (rng.next() & self.frac_mask()) >> (self.p - keep) << (self.p - keep)
+            }
+
+            fn random_value(self, exp: i64, rng: &mut Rng) -> u64 {
+                let f = self.frac(rng);
+                self.value(rng.coin(), exp, f)
+            }
+
+            /// Special and boundary values.
+            fn special(self, rng: &mut Rng) -> u64 {
+                let m = self.frac_mask();
+                let inf = (self.emax as u64 + 1) << self.p;
+                let bits = match rng.below(12) {
+                    0 => 0,
+                    1 => inf,
+                    2 => inf | 1 << (self.p - 1),      // qNaN
+                    3 => inf | (1 + rng.below(m - 1)), // sNaN (nonzero payload, quiet clear)
+                    4 => 1,                            // smallest subnormal
+                    5 => m,                            // largest subnormal
+                    6 => 1 << self.p,                  // smallest normal
+                    7 => (1 << self.p) | rng.below(4), // just above it
+                    8 => inf - 1,                      // largest finite
+                    9 => (self.bias as u64) << self.p, // 1.0
+                    10 => (self.bias as u64) << self.p | 1 << (self.p - 1), // 1.5
+                    _ => rng.next() & (inf - 1),
+                };
+                let sign = u64::from(rng.coin()) << (self.p + self.exp_bits());
+                nan_box(self.fmt, bits | sign)
+            }
+
+            fn as_f64(self, reg: u64) -> f64 {
+                match self.fmt {
+                    Fmt::S => f64::from(f32::from_bits(unbox(Fmt::S, reg) as u32)),
+                    _ => f64::from_bits(reg),
+                }
+            }
+
+            fn reg_of(self, x: f64) -> u64 {
+                match self.fmt {
+                    Fmt::S => nan_box(Fmt::S, u64::from((x as f32).to_bits())),
+                    _ => x.to_bits(),
+                }
+            }
+        }
+
+        const SCENARIOS: usize = 14;
+
+        /// Three operands for scenario `k`.
+        fn operands(rng: &mut Rng, e: Enc, k: usize) -> [u64; 3] {
+            let p = i64::from(e.p);
+            let (emin, emax) = (e.emin(), e.emax_unbiased());
+            let mid = |rng: &mut Rng| rng.range(-(e.bias / 3), e.bias / 3);
+            match k {
+                // Random bit patterns; for S, sometimes an improperly boxed register.
+                0 => {
+                    let mut v = [rng.next(), rng.next(), rng.next()];
+                    if e.fmt == Fmt::S {
+                        for x in &mut v {
+                            if rng.below(16) != 0 {
+                                *x = nan_box(Fmt::S, *x);
+                            }
+                        }
+                    }
+                    v
+                }
+                // Ordinary values.
+                1 => {
+                    let c = mid(rng);
+                    [0, 1, 2].map(|_| {
+                        let x = c + rng.range(-8, 8);
+                        e.random_value(x, rng)
+                    })
+                }
+                // Few significant bits, close exponents: exact results and ties.
+                2 => {
+                    let c = mid(rng);
+                    [0, 1, 2].map(|_| {
+                        let f = e.few_bits(rng);
+                        e.value(rng.coin(), c + rng.range(-3, 3), f)
+                    })
+                }
+                // Exponents about p apart: sums that are ties or just off them.
+                3 => {
+                    let c = mid(rng);
+                    let a = e.value(rng.coin(), c, e.few_bits(rng));
+                    let b = e.value(rng.coin(), c - p - 1 + rng.range(-2, 2), e.few_bits(rng));
+                    let cc = e.value(rng.coin(), c - p - 1 + rng.range(-2, 2), e.frac(rng));
+                    [a, b, cc]
+                }
+                // Near overflow: large operands, products and quotients near the top.
+                4 => {
+                    let ua = rng.range(0, emax);
+                    let a = e.random_value(ua, rng);
+                    let b = match rng.below(3) {
+                        0 => e.random_value(emax - rng.range(0, 3), rng),
+                        1 => e.random_value(emax - ua + rng.range(-2, 1), rng),
+                        _ => e.random_value(ua - emax + rng.range(-1, 2), rng),
+                    };
+                    let c = e.random_value(emax - rng.range(0, 2), rng);
+                    [a, b, c]
+                }
+                // Subnormals and the smallest normals.
+                5 => [0, 1, 2].map(|_| {
+                    let x = emin - 1 + rng.range(0, 3);
+                    e.random_value(x, rng)
+                }),
+                // Products near the smallest normal.
+                6 => {
+                    let ua = rng.range(emin / 2, -emin / 2);
+                    let a = e.random_value(ua, rng);
+                    let b = e.random_value(emin - ua + rng.range(-3, 2), rng);
+                    let c = e.random_value(emin + rng.range(-1, 2), rng);
+                    [a, b, c]
+                }
+                // Quotients near the smallest normal, some rounding to exactly it (a within
+                // a few units of min_normal * b); square roots of tiny values.
+                7 => {
+                    let ub = rng.range(0, emax / 2);
+                    let b = e.random_value(ub, rng);
+                    let a = if rng.coin() {
+                        e.random_value(emin + ub + rng.range(-2, 2), rng)
+                    } else {
+                        let min_normal = f64::from_bits(((e.emin() + 1023) as u64) << 52);
+                        let target = e.reg_of(e.as_f64(b).abs() * min_normal);
+                        nan_box(e.fmt, target.wrapping_add(rng.below(9)).wrapping_sub(4))
+                    };
+                    let c = e.random_value(emin - 1, rng);
+                    [a, b, c]
+                }
+                // Huge exponent differences.
+                8 => {
+                    let ua = rng.range(emin - 1, emax);
+                    let a = e.random_value(ua, rng);
+                    let b = e.random_value(ua - p - rng.range(0, 3 * p), rng);
+                    let c = e.random_value(rng.range(emin - 1, emax), rng);
+                    if rng.coin() {
+                        [a, b, c]
+                    } else {
+                        [b, a, c]
+                    }
+                }
+                // Specials mixed with random values.
+                9 => [0, 1, 2].map(|_| {
+                    if rng.coin() {
+                        e.special(rng)
+                    } else {
+                        let x = mid(rng);
+                        e.random_value(x, rng)
+                    }
+                }),
+                // Cancellation: b close to -a, c close to -(a*b).
+                10 => {
+                    let x = mid(rng);
+                    let a = e.random_value(x, rng);
+                    let b = (a ^ (1 << (e.p + e.exp_bits())))
+                        .wrapping_add(rng.below(5))
+                        .wrapping_sub(2);
+                    let b = nan_box(e.fmt, b);
+                    let y = mid(rng) / 2;
+                    let bm = e.random_value(y, rng);
+                    let prod = -(e.as_f64(a) * e.as_f64(bm));
+                    let c = nan_box(
+                        e.fmt,
+                        e.reg_of(prod).wrapping_add(rng.below(5)).wrapping_sub(2),
+                    );
+                    if rng.coin() {
+                        [a, b, c]
+                    } else {
+                        [a, bm, c]
+                    }
+                }
+                // Products that are exact halfway points of the format, plus a tiny addend:
+                // double-rounding traps for fma. Odd significands of about (p+1)/2 bits each.
+                11 => {
+                    let half = (p + 2) / 2;
+                    let odd =
+                        |rng: &mut Rng| (rng.next() | 1 | 1 << (half - 1)) & ((1 << half) - 1);
+                    let (ma, mb) = (odd(rng), odd(rng));
+                    let ua = rng.range(-20, 20);
+                    let ub = rng.range(-20, 20);
+                    // Normalise m * 2^u into fraction and exponent.
+                    let make = |rng: &mut Rng, m: u64, u: i64| {
+                        let lz = 63 - i64::from(m.leading_zeros());
+                        e.value(rng.coin(), u + lz, (m << (p - lz)) & e.frac_mask())
+                    };
+                    let a = make(rng, ma, ua);
+                    let b = make(rng, mb, ub);
+                    let c = e.random_value(ua + ub - p - rng.range(5, 40), rng);
+                    [a, b, c]
+                }
+                // Exact quotients and square roots: a = q * b and a = r * r with few bits.
+                12 => {
+                    let x = mid(rng) / 2;
+                    let q = e.value(rng.coin(), x, e.few_bits(rng));
+                    let y = mid(rng) / 2;
+                    let b = e.value(rng.coin(), y, e.few_bits(rng));
+                    let prod = e.as_f64(q) * e.as_f64(b);
+                    let z = rng.range(-20, 20);
+                    let r = e.value(false, z, e.few_bits(rng));
+                    let sq = e.as_f64(r) * e.as_f64(r);
+                    [e.reg_of(prod), b, e.reg_of(sq)]
+                }
+                // Integers, halves and values near the integer-conversion boundaries.
+                _ => [0, 1, 2].map(|_| {
+                    let v: f64 = match rng.below(6) {
+                        0 => rng.range(-100, 100) as f64 * 0.5,
+                        1 => {
+                            rng.range(-100, 100) as f64
+                                + [0.25, 0.75, 1e-9, -1e-9][rng.below(4) as usize]
+                        }
+                        2 => {
+                            let base = [
+                                2147483648.0,
+                                4294967296.0,
+                                9223372036854775808.0,
+                                18446744073709551616.0,
+                                1.0,
+                                0.0,
+                            ][rng.below(6) as usize];
+                            let off = [
+                                -1.0, -0.5, 0.0, 0.5, 1.0, -1.5, -0.25, 1024.0, -1024.0, -2048.0,
+                            ][rng.below(10) as usize];
+                            let v = base + off;
+                            if rng.coin() {
+                                -v
+                            } else {
+                                v
+                            }
+                        }
+                        3 => (rng.next() as i64) as f64 * 0.5f64.powi(rng.range(0, 70) as i32),
+                        4 => (rng.next() as i64 >> rng.below(64)) as f64 + 0.5,
+                        _ => {
+                            (rng.range(-(1 << 24), 1 << 24) as f64)
+                                * 2f64.powi(rng.range(-30, 45) as i32)
+                        }
+                    };
+                    // Values a single cannot hold land on their single rounding; then nudge
+                    // by a unit in the last place.
+                    let reg = e.reg_of(v);
+                    nan_box(e.fmt, reg.wrapping_add(rng.below(3)).wrapping_sub(1))
+                }),
+            }
+        }
+
+        /// Integer operands for fcvt from an integer register.
+        fn int_operand(rng: &mut Rng) -> u64 {
+            match rng.below(6) {
+                0 => rng.next(),
+                1 => rng.range(-1000, 1000) as u64,
+                // About 24, 53 or 64 significant bits, shifted: exact or just not.
+                2 | 3 => {
+                    let bits = [23, 24, 25, 26, 52, 53, 54, 55, 63, 64][rng.below(10) as usize];
+                    let m = (rng.next() | 1) >> (64 - bits) | 1 << (bits - 1);
+                    let v = m << rng.below((65 - bits as u64).max(1)).min(63);
+                    if rng.coin() {
+                        v.wrapping_neg()
+                    } else {
+                        v
+                    }
+                }
+                4 => [
+                    0,
+                    1,
+                    u64::MAX,
+                    i64::MIN as u64,
+                    i64::MAX as u64,
+                    i32::MIN as i64 as u64,
+                    i32::MAX as u64,
+                    u32::MAX as u64,
+                    (1 << 24) + 1,
+                    (1 << 53) + 1,
+                    0xffff_ffff_8000_0001,
+                ][rng.below(11) as usize],
+                // Ties: a significand of p + 2 bits ending in binary 1 (halfway) or 11.
+                _ => {
+                    let bits = [25, 26, 54, 55][rng.below(4) as usize];
+                    let m = (rng.next() >> (64 - bits)) | 1 << (bits - 1) | 1;
+                    let m = if rng.coin() { m & !2 } else { m };
+                    m << rng.below(64 - bits as u64)
+                }
+            }
+        }
+
+        const ALL_RM: [Rm; 5] = [Rm::Rne, Rm::Rtz, Rm::Rdn, Rm::Rup, Rm::Rmm];
+
+        /// Mostly round to nearest-even (the fast paths), sometimes the others.
+        fn pick_rm(rng: &mut Rng) -> Rm {
+            if rng.below(8) == 0 {
+                ALL_RM[rng.below(5) as usize]
+            } else {
+                Rm::Rne
+            }
+        }
+
+        /// Operations left to SoftFloat (see `host::fma`).
+        const NO_FAST_PATH: [&str; 4] = ["fmadd.d", "fmsub.d", "fnmadd.d", "fnmsub.d"];
+
+        /// Counts and mismatches of one operation.
+        #[derive(Default)]
+        struct Tally {
+            cases: u64,
+            fast: u64,
+            fast_inexact: u64,
+            failures: Vec<String>,
+        }
+
+        /// The operations of one test, by name.
+        #[derive(Default)]
+        struct Tallies(std::collections::BTreeMap<String, Tally>);
+
+        impl Tallies {
+            /// Compare the public function's result (fast path or fallback), the fast path's
+            /// own answer (if it gave one) and SoftFloat's.
+            fn check(
+                &mut self,
+                op: &str,
+                inputs: &[u64],
+                rm: Rm,
+                public: FpOut,
+                fast: Option<FpOut>,
+                soft: FpOut,
+            ) {
+                let t = self.0.entry(op.to_string()).or_default();
+                t.cases += 1;
+                if let Some(f) = fast {
+                    t.fast += 1;
+                    if f.flags & NX != 0 {
+                        t.fast_inexact += 1;
+                    }
+                }
+                if (public != soft || fast.is_some_and(|f| f != soft)) && t.failures.len() < 10 {
+                    t.failures.push(format!(
+                            "{op} {rm:?} {inputs:#x?}: public {public:x?}, fast {fast:x?}, softfloat {soft:x?}"
+                        ));
+                }
+            }
+
+            /// Fail on any mismatch, and on an operation whose fast path was never taken, or
+            /// never with an exact or an inexact result where `both` (a vacuous test).
+            fn finish(self) {
+                let mut report = String::new();
+                let mut total = 0;
+                for (op, t) in &self.0 {
+                    total += t.cases;
+                    eprintln!(
+                        "{op:16} {:8} cases, {:8} fast ({} inexact)",
+                        t.cases, t.fast, t.fast_inexact
+                    );
+                    for f in &t.failures {
+                        report += &format!("\n{f}");
+                    }
+                    if NO_FAST_PATH.contains(&op.as_str()) {
+                        if t.fast != 0 {
+                            report +=
+                                &format!("\n{op}: has no fast path but took it {} times", t.fast);
+                        }
+                        continue;
+                    }
+                    let exact_only = op.starts_with("fcvt.d.s") || op.starts_with("fcvt.d.w");
+                    if t.fast == 0
+                        || (!exact_only && t.fast_inexact == 0)
+                        || t.fast_inexact == t.fast && !op.starts_with("fcvt")
+                    {
+                        report += &format!(
+                            "\n{op}: fast path not exercised ({} fast, {} inexact)",
+                            t.fast, t.fast_inexact
+                        );
+                    }
+                }
+                eprintln!("total {total} comparisons");
+                assert!(report.is_empty(), "{report}");
+            }
+        }
+
+        fn name(op: &str, e: Enc) -> String {
+            format!("{op}.{}", if e.fmt == Fmt::S { "s" } else { "d" })
+        }
+
+        fn run(seed: u64, mut body: impl FnMut(&mut Rng, &mut Tallies, Enc, [u64; 3])) -> Tallies {
+            let mut rng = Rng(seed);
+            let mut tallies = Tallies::default();
+            for k in 0..SCENARIOS {
+                for _ in 0..iterations() {
+                    for e in [SE, DE] {
+                        let ops = operands(&mut rng, e, k);
+                        body(&mut rng, &mut tallies, e, ops);
+                    }
+                }
+            }
+            tallies
+        }
+
+        #[test]
+        fn add_sub() {
+            run(1, |rng, t, e, [a, b, _]| {
+                let rm = pick_rm(rng);
+                let fast = |neg| {
+                    (rm == Rm::Rne)
+                        .then(|| host::add(e.fmt, a, b, neg))
+                        .flatten()
+                };
+                t.check(
+                    &name("fadd", e),
+                    &[a, b],
+                    rm,
+                    add(e.fmt, a, b, rm),
+                    fast(false),
+                    soft_add(e.fmt, a, b, rm),
+                );
+                t.check(
+                    &name("fsub", e),
+                    &[a, b],
+                    rm,
+                    sub(e.fmt, a, b, rm),
+                    fast(true),
+                    soft_sub(e.fmt, a, b, rm),
+                );
+            })
+            .finish();
+        }
+
+        #[test]
+        fn mul_div_sqrt() {
+            run(2, |rng, t, e, [a, b, c]| {
+                let rm = pick_rm(rng);
+                let rne = rm == Rm::Rne;
+                t.check(
+                    &name("fmul", e),
+                    &[a, b],
+                    rm,
+                    mul(e.fmt, a, b, rm),
+                    rne.then(|| host::mul(e.fmt, a, b)).flatten(),
+                    soft_mul(e.fmt, a, b, rm),
+                );
+                t.check(
+                    &name("fdiv", e),
+                    &[a, b],
+                    rm,
+                    div(e.fmt, a, b, rm),
+                    rne.then(|| host::div(e.fmt, a, b)).flatten(),
+                    soft_div(e.fmt, a, b, rm),
+                );
+                // Square roots of a (the scenario's first operand) and of c (squares in the
+                // exact-result scenario).
+                for x in [a, c] {
+                    t.check(
+                        &name("fsqrt", e),
+                        &[x],
+                        rm,
+                        sqrt(e.fmt, x, rm),
+                        rne.then(|| host::sqrt(e.fmt, x)).flatten(),
+                        soft_sqrt(e.fmt, x, rm),
+                    );
+                }
+            })
+            .finish();
+        }
+
+        #[test]
+        fn fused_multiply_add() {
+            run(3, |rng, t, e, [a, b, c]| {
+                let rm = pick_rm(rng);
+                for (np, na, op) in [
+                    (false, false, "fmadd"),
+                    (false, true, "fmsub"),
+                    (true, false, "fnmsub"),
+                    (true, true, "fnmadd"),
+                ] {
+                    let fast = (rm == Rm::Rne)
+                        .then(|| host::fma(e.fmt, a, b, c, np, na))
+                        .flatten();
+                    t.check(
+                        &name(op, e),
+                        &[a, b, c],
+                        rm,
+                        fma(e.fmt, a, b, c, rm, np, na),
+                        fast,
+                        soft_fma(e.fmt, a, b, c, rm, np, na),
+                    );
+                }
+            })
+            .finish();
+        }
+
+        #[test]
+        fn conversions() {
+            run(4, |rng, t, e, [a, _, _]| {
+                let rm = if rng.coin() { pick_rm(rng) } else { Rm::Rtz };
+                let (to, from, op) = match e.fmt {
+                    Fmt::S => (Fmt::D, Fmt::S, "fcvt.d.s"),
+                    _ => (Fmt::S, Fmt::D, "fcvt.s.d"),
+                };
+                t.check(
+                    op,
+                    &[a],
+                    rm,
+                    convert(to, from, a, rm),
+                    host::convert(to, from, a, rm),
+                    soft_convert(to, from, a, rm),
+                );
+                for (kind, k) in [
+                    (IntKind::W, "w"),
+                    (IntKind::Wu, "wu"),
+                    (IntKind::L, "l"),
+                    (IntKind::Lu, "lu"),
+                ] {
+                    let op = format!("fcvt.{k}.{}", if e.fmt == Fmt::S { "s" } else { "d" });
+                    t.check(
+                        &op,
+                        &[a],
+                        rm,
+                        to_int(e.fmt, a, kind, rm),
+                        host::to_int(e.fmt, a, kind, rm),
+                        soft_to_int(e.fmt, a, kind, rm),
+                    );
+                    let v = int_operand(rng);
+                    let op = format!("{}.{k}", name("fcvt", e));
+                    t.check(
+                        &op,
+                        &[v],
+                        rm,
+                        from_int(e.fmt, v, kind, rm),
+                        host::from_int(e.fmt, v, kind, rm),
+                        soft_from_int(e.fmt, v, kind, rm),
+                    );
+                }
+            })
+            .finish();
+        }
+        /// ns per operation of the public functions (host fast path where it applies) and of
+        /// the SoftFloat paths, on ordinary operands. Run with
+        /// `cargo test -p emu-cpu --release --lib fp_ns_per_op -- --ignored --nocapture`;
+        /// FP_BENCH_OP=fmadd.d (say) times one operation only.
+        #[test]
+        #[ignore = "benchmark"]
+        fn fp_ns_per_op() {
+            use std::hint::black_box;
+            use std::time::Instant;
+
+            const N: usize = 1024;
+            const ROUNDS: usize = 400;
+            let mut rng = Rng(7);
+            let ops = |rng: &mut Rng, e: Enc| -> Vec<[u64; 3]> {
+                (0..N).map(|_| operands(rng, e, 1)).collect()
+            };
+            let (s_ops, d_ops) = (ops(&mut rng, SE), ops(&mut rng, DE));
+            let time = |ops: &[[u64; 3]], f: &dyn Fn(u64, u64, u64) -> FpOut| {
+                let start = Instant::now();
+                let mut acc = 0u64;
+                for _ in 0..ROUNDS {
+                    for &[a, b, c] in ops {
+                        let r = f(black_box(a), black_box(b), black_box(c));
+                        acc ^= r.value ^ u64::from(r.flags);
+                    }
+                }
+                black_box(acc);
+                start.elapsed().as_nanos() as f64 / (ROUNDS * N) as f64
+            };
+            type Op = (
+                &'static str,
+                Fmt,
+                fn(Fmt, u64, u64, u64) -> FpOut,
+                fn(Fmt, u64, u64, u64) -> FpOut,
+            );
+            let table: [Op; 10] = [
+                (
+                    "fadd.d",
+                    Fmt::D,
+                    |f, a, b, _| add(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_add(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fmul.d",
+                    Fmt::D,
+                    |f, a, b, _| mul(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_mul(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fdiv.d",
+                    Fmt::D,
+                    |f, a, b, _| div(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_div(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fsqrt.d",
+                    Fmt::D,
+                    |f, a, _, _| sqrt(f, a & !(1 << 63), Rm::Rne),
+                    |f, a, _, _| soft_sqrt(f, a & !(1 << 63), Rm::Rne),
+                ),
+                (
+                    "fmadd.d",
+                    Fmt::D,
+                    |f, a, b, c| fma(f, a, b, c, Rm::Rne, false, false),
+                    |f, a, b, c| soft_fma(f, a, b, c, Rm::Rne, false, false),
+                ),
+                (
+                    "fcvt.w.d rtz",
+                    Fmt::D,
+                    |f, a, _, _| to_int(f, a >> 12 | 0x41d0_0000_0000_0000, IntKind::W, Rm::Rtz),
+                    |f, a, _, _| {
+                        soft_to_int(f, a >> 12 | 0x41d0_0000_0000_0000, IntKind::W, Rm::Rtz)
+                    },
+                ),
+                (
+                    "fadd.s",
+                    Fmt::S,
+                    |f, a, b, _| add(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_add(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fmul.s",
+                    Fmt::S,
+                    |f, a, b, _| mul(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_mul(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fdiv.s",
+                    Fmt::S,
+                    |f, a, b, _| div(f, a, b, Rm::Rne),
+                    |f, a, b, _| soft_div(f, a, b, Rm::Rne),
+                ),
+                (
+                    "fmadd.s",
+                    Fmt::S,
+                    |f, a, b, c| fma(f, a, b, c, Rm::Rne, false, false),
+                    |f, a, b, c| soft_fma(f, a, b, c, Rm::Rne, false, false),
+                ),
+            ];
+            eprintln!(
+                "{:14} {:>10} {:>10} {:>8}",
+                "op", "softfloat", "host", "speedup"
+            );
+            let only = std::env::var("FP_BENCH_OP").ok();
+            for (name, fmt, host, soft) in table {
+                if only.as_ref().is_some_and(|o| o != name) {
+                    continue;
+                }
+                let ops = if fmt == Fmt::S { &s_ops } else { &d_ops };
+                // The best of 5 interleaved trials: this machine is shared.
+                let (mut t_soft, mut t_host) = (f64::INFINITY, f64::INFINITY);
+                for _ in 0..5 {
+                    t_soft = t_soft.min(time(ops, &|a, b, c| soft(fmt, a, b, c)));
+                    t_host = t_host.min(time(ops, &|a, b, c| host(fmt, a, b, c)));
+                }
+                eprintln!(
+                    "{name:14} {t_soft:8.1}ns {t_host:8.1}ns {:7.1}x",
+                    t_soft / t_host
+                );
+            }
+        }
     }
 
     /// Results against the host's IEEE arithmetic, which rounds to nearest-even: the same bits,

@@ -94,6 +94,28 @@ struct Emitter {
     pending: u32,
     /// Offset of the current instruction from the block's first.
     off: i32,
+    /// Guest registers kept in host registers for the whole block: (guest, host, dirty).
+    /// Loaded after the entry check, written back before every helper call and exit.
+    cached: Vec<(u8, u8, bool)>,
+}
+
+/// Host registers that hold guest registers inside a block (callee-saved: helper calls
+/// keep them).
+const CACHE_REGS: [u8; 3] = [13, 14, 15];
+
+/// The guest registers a block uses most (at least twice), up to CACHE_REGS.len().
+fn pick_cached(insns: &[Insn]) -> Vec<u8> {
+    let mut uses = [0u32; 32];
+    for i in insns {
+        for r in [i.rd, i.rs1, i.rs2] {
+            uses[r as usize] += 1;
+        }
+    }
+    uses[0] = 0;
+    let mut regs: Vec<u8> = (1..32u8).filter(|&r| uses[r as usize] >= 2).collect();
+    regs.sort_by_key(|&r| std::cmp::Reverse(uses[r as usize]));
+    regs.truncate(CACHE_REGS.len());
+    regs
 }
 
 /// Translates one block for host address `at`; `page_off` is the offset of its first
@@ -110,6 +132,11 @@ pub fn emit_block(
 ) -> Result<Vec<u8>, JitError> {
     let mut a = Asm::new(at);
     let bail = a.new_dynamic_label();
+    let cached = pick_cached(insns)
+        .into_iter()
+        .zip(CACHE_REGS)
+        .map(|(g, h)| (g, h, false))
+        .collect();
     let mut e = Emitter {
         a,
         at,
@@ -118,6 +145,7 @@ pub fn emit_block(
         bail,
         pending: 0,
         off: 0,
+        cached,
     };
     dynasm!(e.a
         ; .arch x64
@@ -127,6 +155,11 @@ pub fn emit_block(
         ; cmp BYTE [rax], 0
         ; jne =>bail
     );
+    for k in 0..e.cached.len() {
+        let (g, h, _) = e.cached[k];
+        let d = xd(g);
+        dynasm!(e.a ; .arch x64 ; mov Rq(h), [r12 + d]);
+    }
     let mut left = false;
     for i in insns {
         left = e.insn(i);
@@ -152,10 +185,17 @@ fn xd(r: u8) -> i32 {
 }
 
 impl Emitter {
+    fn cache_slot(&self, r: u8) -> Option<usize> {
+        self.cached.iter().position(|&(g, _, _)| g == r)
+    }
+
     /// host reg <- x[r]
     fn get(&mut self, host: u8, r: u8) {
         if r == 0 {
             dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host));
+        } else if let Some(k) = self.cache_slot(r) {
+            let h = self.cached[k].1;
+            dynasm!(self.a ; .arch x64 ; mov Rq(host), Rq(h));
         } else {
             let d = xd(r);
             dynasm!(self.a ; .arch x64 ; mov Rq(host), [r12 + d]);
@@ -164,9 +204,44 @@ impl Emitter {
 
     /// x[rd] <- rax
     fn put(&mut self, rd: u8) {
-        if rd != 0 {
+        self.put_from(0, rd);
+    }
+
+    /// x[rd] <- host reg
+    fn put_from(&mut self, host: u8, rd: u8) {
+        if rd == 0 {
+            return;
+        }
+        if let Some(k) = self.cache_slot(rd) {
+            let h = self.cached[k].1;
+            dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host));
+            self.cached[k].2 = true;
+        } else {
             let d = xd(rd);
-            dynasm!(self.a ; .arch x64 ; mov [r12 + d], rax);
+            dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(host));
+        }
+    }
+
+    /// Writes every modified cached register back to the hart (before a helper call or an
+    /// exit). With `keep_dirty`, the emitter still treats them as modified afterwards (an
+    /// out-of-line path whose write-back the straight path does not share).
+    fn spill(&mut self, keep_dirty: bool) {
+        for k in 0..self.cached.len() {
+            let (g, h, dirty) = self.cached[k];
+            if dirty {
+                let d = xd(g);
+                dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(h));
+                self.cached[k].2 = keep_dirty;
+            }
+        }
+    }
+
+    /// Reloads x[r] into its host register if it is cached (a helper wrote it).
+    fn reload(&mut self, r: u8) {
+        if let Some(k) = self.cache_slot(r) {
+            let (g, h, _) = self.cached[k];
+            let d = xd(g);
+            dynasm!(self.a ; .arch x64 ; mov Rq(h), [r12 + d]);
         }
     }
 
@@ -180,6 +255,7 @@ impl Emitter {
 
     /// pc <- rax, instret += pending, leave the block.
     fn leave_with_rax(&mut self) {
+        self.spill(true);
         dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
         self.sync_instret();
         let exit = self.exit;
@@ -200,6 +276,7 @@ impl Emitter {
             self.leave_with_rax();
             return;
         }
+        self.spill(true);
         dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
         self.sync_instret();
         dynasm!(self.a ; .arch x64 ; mov rbp, rax);
@@ -218,6 +295,7 @@ impl Emitter {
     /// Leaves for the block at pc `rax` (an indirect jump): through the hart's indirect-jump
     /// table when it knows the target's translation, else back to the dispatcher.
     fn leave_indirect(&mut self) {
+        self.spill(true);
         dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
         self.sync_instret();
         let bail = self.bail;
@@ -246,6 +324,7 @@ impl Emitter {
 
     /// Calls the interpreter for this instruction. Returns true if the block always leaves.
     fn fallback(&mut self, i: &Insn) -> bool {
+        self.spill(false);
         self.sync_instret();
         let off = self.off;
         let insn_ptr = i as *const Insn as i64;
@@ -266,6 +345,7 @@ impl Emitter {
             ; test rax, rax
             ; jnz =>bail
         );
+        self.reload(i.rd);
         false
     }
 
@@ -310,10 +390,10 @@ impl Emitter {
         let info = pack_info(size, signed, i.len, i.rd, self.pending) as i64;
         let off = self.off;
         let bail = self.bail;
+        dynasm!(self.a ; .arch x64 ; jmp >done ; slow:);
+        self.spill(true);
         dynasm!(self.a
             ; .arch x64
-            ; jmp >done
-            ; slow:
             ; mov rdi, rbx
             ; mov rdx, QWORD info
             ; lea rcx, [rbp + off]
@@ -323,8 +403,9 @@ impl Emitter {
             ; .arch x64
             ; test rax, rax
             ; jnz =>bail
-            ; done:
         );
+        self.reload(i.rd);
+        dynasm!(self.a ; .arch x64 ; done:);
         self.pending += 1;
     }
 
@@ -349,7 +430,9 @@ impl Emitter {
         let info = pack_info(size, false, i.len, 0, self.pending) as i64;
         let off = self.off;
         let bail = self.bail;
-        dynasm!(self.a ; .arch x64 ; jmp >done ; slow: ; mov rdi, rbx);
+        dynasm!(self.a ; .arch x64 ; jmp >done ; slow:);
+        self.spill(true);
+        dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
         self.get(2, i.rs2);
         dynasm!(self.a
             ; .arch x64
@@ -402,10 +485,7 @@ impl Emitter {
                     ; and rax, -2
                     ; lea rcx, [rbp + link]
                 );
-                if i.rd != 0 {
-                    let d = xd(i.rd);
-                    dynasm!(self.a ; .arch x64 ; mov [r12 + d], rcx);
-                }
+                self.put_from(1, i.rd);
                 self.pending += 1;
                 self.leave_indirect();
                 return true;
@@ -460,17 +540,12 @@ impl Emitter {
     fn alu(&mut self, i: &Insn) -> bool {
         use Op::*;
         let imm = i.imm as i32;
-        let d2 = xd(i.rs2);
-        let rs2_zero = i.rs2 == 0;
         // Operand 2 from memory unless it is x0.
         macro_rules! op_rr {
             ($op:ident) => {{
                 self.get(0, i.rs1);
-                if !rs2_zero {
-                    dynasm!(self.a ; .arch x64 ; $op rax, [r12 + d2]);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; xor ecx, ecx ; $op rax, rcx);
-                }
+                self.get(1, i.rs2);
+                dynasm!(self.a ; .arch x64 ; $op rax, rcx);
             }};
         }
         macro_rules! op_rr32 {
