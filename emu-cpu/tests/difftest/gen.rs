@@ -18,15 +18,23 @@ use std::sync::OnceLock;
 
 /// splitmix64: small, fast, good enough, and stable across Rust versions.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng {
+    state: u64,
+    /// When set, register fields are drawn from these few registers, so that instructions
+    /// depend on each other (and the JIT's register caching has work to do).
+    pool: Option<Vec<u8>>,
+}
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng {
+            state: seed,
+            pool: None,
+        }
     }
 
     pub fn next(&mut self) -> u64 {
-        machine::splitmix(&mut self.0)
+        machine::splitmix(&mut self.state)
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
@@ -43,12 +51,52 @@ impl Rng {
     }
 
     fn reg(&mut self) -> u8 {
-        self.below(32) as u8
+        match self.pool.take() {
+            Some(p) => {
+                let r = self.pick(&p);
+                self.pool = Some(p);
+                r
+            }
+            None => self.below(32) as u8,
+        }
     }
 
     fn nonzero_reg(&mut self) -> u8 {
-        1 + self.below(31) as u8
+        loop {
+            let r = self.reg();
+            if r != 0 {
+                return r;
+            }
+        }
     }
+
+    /// Draws the register fields (rd, rs1, rs2, rs3) that `mask` leaves free from the pool.
+    fn remap(&mut self, mut w: u32, mask: u32) -> u32 {
+        if self.pool.is_some() {
+            for pos in [7, 15, 20, 27] {
+                if (mask >> pos) & 31 == 0 {
+                    w = (w & !(31 << pos)) | (self.reg() as u32) << pos;
+                }
+            }
+        }
+        w
+    }
+}
+
+/// For some programs, a pool of 3 to 6 registers (at least 3 of them not x0).
+fn choose_pool(rng: &mut Rng) -> Option<Vec<u8>> {
+    if !rng.chance(400) {
+        return None;
+    }
+    let mut pool: Vec<u8> = Vec::new();
+    let n = 3 + rng.below(4) as usize;
+    while pool.len() < n {
+        let r = rng.below(32) as u8;
+        if !pool.contains(&r) && (r != 0 || n >= 4) {
+            pool.push(r);
+        }
+    }
+    Some(pool)
 }
 
 /// Where an address piece points.
@@ -503,7 +551,8 @@ fn rows() -> &'static Rows {
 /// A random encoding of pattern row `i`; FP rounding modes are mostly valid.
 fn from_row(rng: &mut Rng, i: usize) -> u32 {
     let (_, mask, m, f) = PATTERNS[i];
-    let mut w = m | (rng.next() as u32 & !mask);
+    let w = m | (rng.next() as u32 & !mask);
+    let mut w = rng.remap(w, mask);
     if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
         let rm = if rng.chance(30) {
             5 + rng.below(2) as u32
@@ -1061,6 +1110,7 @@ fn loop_item(rng: &mut Rng, setup: &Setup) -> Item {
 }
 
 pub fn gen_body(rng: &mut Rng, setup: &Setup, n: usize) -> Vec<Item> {
+    rng.pool = choose_pool(rng);
     let mut items: Vec<Item> = (0..n)
         .map(|i| {
             if i + 1 < n && rng.chance(10) {
@@ -1083,5 +1133,6 @@ pub fn gen_body(rng: &mut Rng, setup: &Setup, n: usize) -> Vec<Item> {
             }
         }
     }
+    rng.pool = None;
     items
 }
