@@ -2,8 +2,9 @@
 //! on the JIT must leave identical integer and FP registers, fflags/frm, CSRs, pc, instret,
 //! trap sequences and memory (design decision 1; issue 3).
 //!
-//! Per run: 100,000 single-instruction programs, 100,000 five-instruction blocks and 500
-//! hundred-instruction blocks (times `RVX_DIFF_SCALE`, default 1). `RVX_DIFF_SEED=<hex>`
+//! Per run: 100,000 single-instruction programs, 100,000 five-instruction blocks, 500
+//! hundred-instruction blocks and 40 thousand-instruction ones (times `RVX_DIFF_SCALE`: default 1 with `--release`,
+//! 0.05 in debug builds). `RVX_DIFF_SEED=<hex>`
 //! changes the base seed; `RVX_DIFF_REPLAY=<seed>:<items>` replays one program verbosely.
 //! A divergence is shrunk to a minimal program and printed with a ready-to-paste regression
 //! test; paste it at the end of this file.
@@ -84,6 +85,12 @@ fn five_instruction_blocks() {
 #[test]
 fn hundred_instruction_blocks() {
     run_and_check("hundred", scaled(500), 100);
+}
+
+/// Long programs with the JIT's smallest code cache, which fills up and is flushed.
+#[test]
+fn thousand_instruction_blocks() {
+    run_and_check("thousand", scaled(40), 1000);
 }
 
 /// `RVX_DIFF_REPLAY=<seed>:<items>`: runs that one program and prints both outcomes.

@@ -502,6 +502,7 @@ pub fn gen_setup(rng: &mut Rng) -> Setup {
         data_seed: rng.next(),
         body_base: CODE + 2 * rng.below(0x800),
         passes: rng.pick(&[0, 1, 1, 1, 2]),
+        jit_cache_kib: 1024,
     }
 }
 

@@ -17,8 +17,8 @@ pub const STUB: u64 = RAM_BASE;
 pub const HANDLER: u64 = RAM_BASE + 0x1000;
 pub const SAVE: u64 = RAM_BASE + 0x2000;
 pub const SAVE_SIZE: u64 = 128;
-pub const LOG: u64 = RAM_BASE + 0x3000;
-pub const LOG_SIZE: u64 = 0x1000;
+pub const LOG: u64 = RAM_BASE + 0x4_0000;
+pub const LOG_SIZE: u64 = 0x1_0000;
 /// Log entries the handler keeps (it drops the rest).
 pub const LOG_ENTRIES: u64 = LOG_SIZE / 24;
 /// Page tables (root first), built by the harness.
@@ -26,7 +26,7 @@ pub const PT: u64 = RAM_BASE + 0x4000;
 pub const PT_SIZE: u64 = 0x6000;
 /// Code: the body starts in the first page at an offset the setup chooses.
 pub const CODE: u64 = RAM_BASE + 0x2_0000;
-pub const CODE_SIZE: u64 = 0x4000;
+pub const CODE_SIZE: u64 = 0x8000;
 /// The data window the generated loads and stores aim at (4 pages with their own PTEs).
 pub const DATA: u64 = RAM_BASE + 0x10_0000;
 pub const DATA_PAGES: usize = 4;
@@ -65,6 +65,8 @@ pub struct Setup {
     /// How many more times the body runs after the first pass (with the registers and
     /// memory the previous pass left).
     pub passes: u8,
+    /// Size of the JIT's code cache in KiB (64, the minimum, makes long programs flush it).
+    pub jit_cache_kib: u32,
 }
 
 impl Setup {
@@ -81,7 +83,7 @@ impl Setup {
                 .join(", ")
         };
         format!(
-            "Setup {{\n        priv_: {}, satp_mode: {}, mstatus: {:#x},\n        x: [{}],\n        f: [{}],\n        frm: {}, fflags: {:#x}, menvcfg: {:#x}, senvcfg: {:#x}, mcounteren: {:#x}, scounteren: {:#x}, sscratch: {:#x},\n        code_pte: {:#x}, data_pte: [{}], alias_pte: {:#x},\n        data_seed: {:#x}, body_base: {:#x}, passes: {},\n    }}",
+            "Setup {{\n        priv_: {}, satp_mode: {}, mstatus: {:#x},\n        x: [{}],\n        f: [{}],\n        frm: {}, fflags: {:#x}, menvcfg: {:#x}, senvcfg: {:#x}, mcounteren: {:#x}, scounteren: {:#x}, sscratch: {:#x},\n        code_pte: {:#x}, data_pte: [{}], alias_pte: {:#x},\n        data_seed: {:#x}, body_base: {:#x}, passes: {}, jit_cache_kib: {},\n    }}",
             self.priv_,
             self.satp_mode,
             self.mstatus,
@@ -99,7 +101,8 @@ impl Setup {
             self.alias_pte,
             self.data_seed,
             self.body_base,
-            self.passes
+            self.passes,
+            self.jit_cache_kib
         )
     }
 }
@@ -260,6 +263,8 @@ pub struct Machine {
     accel: Accel,
     /// The 8-byte-aligned range the last body occupied.
     last_code: Cell<(u64, u64)>,
+    /// Bytes of the trap log the last program used.
+    last_log: Cell<u64>,
 }
 
 /// Page-table builder over an image of the PT area.
@@ -349,6 +354,7 @@ impl Machine {
             exit,
             accel,
             last_code: Cell::new((CODE, CODE + CODE_SIZE)),
+            last_log: Cell::new(LOG_SIZE),
         }
     }
 
@@ -407,7 +413,8 @@ impl Machine {
         save_area[save::BODY as usize / 8] = setup.body_base;
         let mut it = save_area.into_iter();
         self.fill(SAVE, SAVE_SIZE, || it.next().unwrap_or(0));
-        self.fill(LOG, LOG_SIZE, || 0);
+        // Zero what the previous program logged.
+        self.fill(LOG, self.last_log.get().next_multiple_of(8), || 0);
         let pt_len = if setup.paging() {
             let (image, len) = self.page_tables(setup);
             self.write(PT, &image[..len as usize]);
@@ -467,7 +474,7 @@ impl Machine {
             clock: Clock::default(),
         });
         // A small code cache: a program needs a few KiB, and a fresh hart maps its own.
-        hart.set_jit_cache_size(1 << 20);
+        hart.set_jit_cache_size(setup.jit_cache_kib as usize * 1024);
         assert!(
             hart.set_accel(self.accel),
             "engine {:?} unavailable",
@@ -552,13 +559,15 @@ impl Machine {
             ("pmpcfg0", hart.pmp.read_cfg(0)),
             ("pmpaddr0", hart.pmp.read_addr(0)),
         ];
-        let log = self.read(LOG, LOG_SIZE);
         let save_area = self.read(SAVE, SAVE_SIZE);
-        let log_ptr = u64::from_le_bytes(save_area[24..32].try_into().expect("8 bytes"));
-        let n = (log_ptr.saturating_sub(LOG) / 24).min(LOG_ENTRIES) as usize;
-        let word =
-            |m: &[u8], i: usize| u64::from_le_bytes(m[i * 8..i * 8 + 8].try_into().expect("8"));
-        let traps = (0..n)
+        let word = |m: &[u8], i: usize| {
+            u64::from_le_bytes(m[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+        };
+        let log_ptr = word(&save_area, save::LOG_PTR as usize / 8);
+        let n = (log_ptr.saturating_sub(LOG) / 24).min(LOG_ENTRIES);
+        self.last_log.set(n * 24);
+        let log = self.read(LOG, n * 24);
+        let traps = (0..n as usize)
             .map(|k| {
                 [
                     word(&log, 3 * k),
@@ -576,7 +585,6 @@ impl Machine {
         }
         let mut mem = vec![
             ("save area", SAVE, save_area),
-            ("trap log", LOG, log),
             (
                 "body",
                 setup.body_base,
