@@ -365,6 +365,11 @@ impl Hart {
         if !self.ram.contains(paddr & PAGE_MASK, PAGE_SIZE) {
             return Ok(None);
         }
+        // A PMP rule that splits the page could forbid execution part way through a block:
+        // run such pages one checked instruction at a time (privileged spec 3.7.1).
+        if self.pmp.page_perms(paddr & PAGE_MASK, self.priv_).is_none() {
+            return Ok(None);
+        }
         let mut insns = Vec::new();
         let mut off = paddr;
         let page_end = (paddr & PAGE_MASK) + PAGE_SIZE;
@@ -416,8 +421,12 @@ impl Hart {
         Ok(Some(block))
     }
 
-    /// Executes one instruction fetched outside RAM or straddling a page, without caching.
+    /// Executes one instruction fetched outside RAM, straddling a page, or on a page PMP
+    /// does not treat uniformly, without caching. Both halves of a 4-byte instruction are
+    /// translated and PMP-checked.
     fn run_uncached(&mut self, pc: u64) -> Option<Exit> {
+        self.chain_site = None;
+        self.budget -= 1;
         let fetch = |h: &mut Hart| -> Result<Insn, Exception> {
             let p0 = h.fetch_paddr(pc)?;
             let lo = h.fetch_parcel(p0, pc)? as u32;
@@ -673,11 +682,12 @@ impl Hart {
                     return Err(Stop::Trap(Exception::illegal(i.raw)));
                 }
                 if i.rs1 == 0 {
-                    self.tlb.flush_all();
+                    self.flush_tlb();
                 } else {
                     self.tlb.flush_page(a);
+                    self.blocks.flush_jump_cache();
+                    self.chain_site = None;
                 }
-                self.blocks.flush_jump_cache();
                 return Ok(next);
             }
             Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi | Csrrci => {

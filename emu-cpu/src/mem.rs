@@ -56,6 +56,7 @@ impl Hart {
     pub(crate) fn flush_tlb(&mut self) {
         self.tlb.flush_all();
         self.blocks.flush_jump_cache();
+        self.chain_site = None;
     }
 
     /// Translates `vaddr` for `access` in MMU index `idx` (no PMP check of the final

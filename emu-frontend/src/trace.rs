@@ -14,7 +14,10 @@ use tracing_subscriber::Layer;
 /// The `-d` items, each also the name of the `tracing` target the hart uses.
 pub const ITEMS: &[(&str, &str)] = &[
     ("in_asm", "each newly decoded guest block, disassembled"),
-    ("out_asm", "the host code of each new JIT translation, disassembled"),
+    (
+        "out_asm",
+        "the host code of each new JIT translation, disassembled",
+    ),
     ("int", "each trap and interrupt taken"),
     ("exec", "each instruction executed"),
     ("cpu", "the register state at each block"),

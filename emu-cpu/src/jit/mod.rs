@@ -34,11 +34,21 @@ pub mod status {
 pub fn disassemble_host(code: &[u8], addr: u64) -> String {
     use capstone::prelude::*;
     #[cfg(target_arch = "x86_64")]
-    let cs = Capstone::new().x86().mode(arch::x86::ArchMode::Mode64).build();
+    let cs = Capstone::new()
+        .x86()
+        .mode(arch::x86::ArchMode::Mode64)
+        .build();
     #[cfg(not(target_arch = "x86_64"))]
-    let cs = Capstone::new().arm64().mode(arch::arm64::ArchMode::Arm).build();
-    let Ok(cs) = cs else { return " (capstone unavailable)".into() };
-    let Ok(insns) = cs.disasm_all(code, addr) else { return " (undecodable)".into() };
+    let cs = Capstone::new()
+        .arm64()
+        .mode(arch::arm64::ArchMode::Arm)
+        .build();
+    let Ok(cs) = cs else {
+        return " (capstone unavailable)".into();
+    };
+    let Ok(insns) = cs.disasm_all(code, addr) else {
+        return " (undecodable)".into();
+    };
     let mut out = String::new();
     for i in insns.iter() {
         out.push_str(&format!(

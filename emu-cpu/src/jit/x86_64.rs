@@ -479,9 +479,11 @@ impl Emitter {
             Jalr => {
                 self.get(0, i.rs1);
                 let link = off + len;
+                if imm != 0 {
+                    dynasm!(self.a ; .arch x64 ; add rax, imm);
+                }
                 dynasm!(self.a
                     ; .arch x64
-                    ; add rax, imm
                     ; and rax, -2
                     ; lea rcx, [rbp + link]
                 );
@@ -579,6 +581,11 @@ impl Emitter {
         let sh = (i.imm & 63) as i8;
         let sh32 = (i.imm & 31) as i8;
         match i.op {
+            // li: a constant, whatever the operation.
+            Addi | Ori | Xori if i.rs1 == 0 => {
+                let v = i.imm;
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD v);
+            }
             Addi => {
                 self.get(0, i.rs1);
                 if imm != 0 {
