@@ -49,6 +49,8 @@ pub struct Block {
     valid: AtomicBool,
     /// Host entry of the block's translation (0: not translated yet).
     jit: AtomicUsize,
+    /// Guest physical address of the first instruction.
+    paddr: u64,
 }
 
 #[derive(Clone, Default)]
@@ -341,9 +343,12 @@ impl Hart {
                     return Some(entry);
                 }
                 Ok(None) => {
-                    // Cache full: drop every translation and every block pointing at one.
+                    // Cache full: drop every translation and every block pointing at one,
+                    // then put back the block about to run, so its page stays marked as
+                    // holding code (stores into it must still invalidate it).
                     jit.flush();
                     self.blocks.flush();
+                    self.cache_block(block);
                 }
                 Err(e) => {
                     tracing::warn!("JIT failed ({e}); using the interpreter");
@@ -406,10 +411,18 @@ impl Hart {
             insns: insns.into_boxed_slice(),
             valid: AtomicBool::new(true),
             jit: AtomicUsize::new(0),
+            paddr,
         });
+        self.cache_block(&block);
+        Ok(Some(block))
+    }
+
+    /// Enters `block` in the block cache; if its page just became a code page, stores
+    /// through cached translations must now take the slow path.
+    fn cache_block(&mut self, block: &Arc<Block>) {
+        let paddr = block.paddr;
+        block.valid.store(true, Ordering::Relaxed);
         if self.blocks.insert(paddr, block.clone()) {
-            // The page just became a code page: stores through cached translations must
-            // now take the slow path.
             if let Some(host) = self
                 .ram
                 .contains(paddr, 1)
@@ -418,7 +431,6 @@ impl Hart {
                 self.tlb.clear_write_for_host_page(host);
             }
         }
-        Ok(Some(block))
     }
 
     /// Executes one instruction fetched outside RAM, straddling a page, or on a page PMP

@@ -343,7 +343,6 @@ fn access_to_the_last_page_of_the_address_space() {
 /// Each block below is large (so it is the one whose translation overflows the 64 KiB
 /// cache), then patches the `addi a0, a0, 2` that follows its store into `addi a0, a0, 1`.
 #[test]
-#[ignore = "JIT bug on main: the block whose translation fills the code cache loses its code-page mark (interp.rs jit_translate); remove this ignore with the fix"]
 fn self_modifying_block_translated_when_the_code_cache_fills() {
     let mut setup = m_mode_setup(3, 0);
     setup.jit_cache_kib = 64;

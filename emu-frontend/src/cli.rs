@@ -10,6 +10,13 @@ use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+/// The JIT where rvx has a backend for the host, the interpreter elsewhere.
+pub const DEFAULT_ACCEL: &str = if cfg!(target_arch = "x86_64") {
+    "jit"
+} else {
+    "interp"
+};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rvx",
@@ -44,9 +51,9 @@ pub struct RunArgs {
           value_parser = parse_mem_size)]
     pub memory: u64,
 
-    /// Execution engine: `jit` (translation to host code, x86-64 hosts; `tcg` is accepted
-    /// as a synonym) or `interp` (the interpreter).
-    #[arg(long, value_name = "jit|interp", default_value = "interp")]
+    /// Execution engine: `jit` (translation to host code; the default on x86-64 hosts; `tcg`
+    /// is accepted as a synonym) or `interp` (the interpreter; the default elsewhere).
+    #[arg(long, value_name = "jit|interp", default_value = DEFAULT_ACCEL)]
     pub accel: String,
 
     /// Size of each hart's JIT code cache (flushed whole when full), as for -m.

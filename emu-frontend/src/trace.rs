@@ -128,11 +128,11 @@ mod tests {
         let t = TraceItems::parse("in_asm,int").unwrap();
         assert!(t.in_asm && t.int && !t.exec && !t.cpu && !t.mmu);
         assert_eq!(t.targets(), ["in_asm", "int"]);
-        let all = TraceItems::parse("in_asm,int,exec,cpu,mmu").unwrap();
-        assert_eq!(all.targets().len(), 5);
+        let all = TraceItems::parse("in_asm,out_asm,int,exec,cpu,mmu").unwrap();
+        assert_eq!(all.targets().len(), 6);
         let e = TraceItems::parse("in_asm,page").unwrap_err();
         assert!(
-            e.contains("'page'") && e.contains("in_asm, int, exec, cpu, mmu"),
+            e.contains("'page'") && e.contains("in_asm, out_asm, int, exec, cpu, mmu"),
             "{e}"
         );
         assert!(!TraceItems::parse("").unwrap().any());

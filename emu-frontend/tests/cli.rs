@@ -185,11 +185,11 @@ fn bad_options() {
     }
     assert_usage_error(
         &rvx(&["run", "-d", "in_asm,bogus", "-bios", "none", "-kernel", "x"]),
-        &["'bogus'", "in_asm, int, exec, cpu, mmu"],
+        &["'bogus'", "in_asm, out_asm, int, exec, cpu, mmu"],
     );
     assert_usage_error(
-        &rvx(&["run", "--accel", "jit", "-bios", "none", "-kernel", "x"]),
-        &["the JIT is not built yet (use --accel interp)"],
+        &rvx(&["run", "--accel", "kvm", "-bios", "none", "-kernel", "x"]),
+        &["'kvm'", "--accel", "jit, interp"],
     );
     assert_usage_error(&rvx(&["run", "-kernel", "x"]), &["--bios none"]);
     assert_usage_error(

@@ -161,7 +161,7 @@ impl Bus {
         let overlaid = self
             .regions
             .iter()
-            .any(|r| r.base < page + PAGE_SIZE && page < r.base + r.size);
+            .any(|r| r.base < page.saturating_add(PAGE_SIZE) && page < r.base + r.size);
         if overlaid {
             PageBacking::Mmio
         } else if self.ram.contains(page, PAGE_SIZE) {
