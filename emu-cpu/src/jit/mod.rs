@@ -17,7 +17,29 @@ pub mod x86_64;
 
 use crate::decode::Insn;
 use crate::hart::Hart;
-use code::{CodeCache, CodeError};
+pub use code::{CodeCache, CodeError};
+
+/// What a host backend provides. The front end (block formation, the code cache, chaining,
+/// invalidation, the dispatcher) is shared; a new host architecture implements this trait and
+/// is selected as [`HostBackend`].
+pub trait Backend {
+    /// Emits the entry trampoline (`extern "sysv64"`-style `fn(hart, entry) -> status` for the
+    /// host's C ABI) and the shared epilogue into `cache`; returns (enter, exit) addresses.
+    fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError>;
+
+    /// Translates one block for host address `at`; `exit` is the epilogue, `page_off` the
+    /// offset of the block's first instruction in its guest page. Returns machine code.
+    fn emit_block(
+        insns: &[Insn],
+        at: usize,
+        exit: usize,
+        page_off: u32,
+    ) -> Result<Vec<u8>, JitError>;
+}
+
+/// The backend for the host rvx is built for.
+#[cfg(target_arch = "x86_64")]
+pub type HostBackend = x86_64::X86_64;
 
 /// Default size of a hart's code cache (`--jit-cache-size`).
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
@@ -107,7 +129,7 @@ impl Jit {
         #[cfg(target_arch = "x86_64")]
         {
             let mut cache = CodeCache::new(cache_size)?;
-            let (enter, exit) = x86_64::emit_trampoline(&mut cache)?;
+            let (enter, exit) = HostBackend::emit_trampoline(&mut cache)?;
             let fixed = cache.used();
             Ok(Jit {
                 cache,
@@ -135,7 +157,7 @@ impl Jit {
         #[cfg(target_arch = "x86_64")]
         {
             let at = self.cache.next_addr();
-            let code = x86_64::emit_block(insns, at, self.exit, page_offset)?;
+            let code = HostBackend::emit_block(insns, at, self.exit, page_offset)?;
             if !self.cache.has_room(code.len()) {
                 return Ok(None);
             }

@@ -49,6 +49,25 @@ fn asm_err(e: impl std::fmt::Debug) -> JitError {
     JitError::Asm(format!("{e:?}"))
 }
 
+/// The x86-64 backend.
+#[derive(Debug)]
+pub struct X86_64;
+
+impl super::Backend for X86_64 {
+    fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError> {
+        emit_trampoline(cache)
+    }
+
+    fn emit_block(
+        insns: &[Insn],
+        at: usize,
+        exit: usize,
+        page_off: u32,
+    ) -> Result<Vec<u8>, JitError> {
+        emit_block(insns, at, exit, page_off)
+    }
+}
+
 /// Emits the entry trampoline and the shared epilogue at the start of the cache.
 /// Returns (enter, exit) addresses.
 pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError> {

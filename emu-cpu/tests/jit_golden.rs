@@ -1,0 +1,81 @@
+//! Golden tests of the x86-64 backend: guest snippets in, the emitted host code out
+//! (disassembled with capstone), kept as insta snapshots. Re-bless with
+//! `INSTA_UPDATE=always cargo test -p emu-cpu --test jit_golden` after reviewing the diff.
+//!
+//! Blocks are assembled for a fixed address (0x10000, epilogue at 0x1000, page offset 0x100)
+//! so the text is stable; host pointers (helper functions, instruction records) are replaced
+//! by `<host>`.
+#![cfg(target_arch = "x86_64")]
+
+use emu_cpu::decode::decode;
+use emu_cpu::jit::{disassemble_host, x86_64::emit_block};
+
+fn emit(words: &[u32]) -> String {
+    let insns: Vec<_> = words.iter().map(|&w| decode(w)).collect();
+    let code = emit_block(&insns, 0x10000, 0x1000, 0x100).expect("emits");
+    redact(&disassemble_host(&code, 0x10000))
+}
+
+/// Replaces 64-bit immediates that are host user-space pointers with `<host>`.
+fn redact(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let Some(pos) = l.rfind("0x") else {
+                return l.to_string();
+            };
+            let hex = &l[pos + 2..];
+            match u64::from_str_radix(hex, 16) {
+                Ok(v) if (0x1000_0000_0000..0x8000_0000_0000).contains(&v) => {
+                    format!("{}<host>", &l[..pos])
+                }
+                _ => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn alu_and_constants() {
+    insta::assert_snapshot!(emit(&[
+        0x12345537, // lui a0, 0x12345
+        0x00150513, // addi a0, a0, 1
+        0x00c58533, // add a0, a1, a2
+        0x40c585b3, // sub a1, a1, a2
+        0x00100613, // li a2, 1 (addi a2, zero, 1)
+        0x02c58533, // mul a0, a1, a2
+        0x00b5053b, // addw a0, a0, a1
+    ]));
+}
+
+#[test]
+fn loads_and_stores_with_inline_tlb() {
+    insta::assert_snapshot!(emit(&[
+        0x0085b503, // ld a0, 8(a1)
+        0x00a13823, // sd a0, 16(sp)
+        0xffc5c603, // lbu a2, -4(a1)
+    ]));
+}
+
+#[test]
+fn branch_exits_are_chainable() {
+    insta::assert_snapshot!(emit(&[
+        0x00150513, // addi a0, a0, 1
+        0x00b50463, // beq a0, a1, +8
+    ]));
+}
+
+#[test]
+fn return_goes_through_the_indirect_table() {
+    insta::assert_snapshot!(emit(&[
+        0x00008067, // jalr zero, 0(ra)
+    ]));
+}
+
+#[test]
+fn instructions_without_native_code_call_the_interpreter() {
+    insta::assert_snapshot!(emit(&[
+        0x02c58553, // fadd.d fa0, fa1, fa2
+        0x00000073, // ecall
+    ]));
+}
