@@ -565,7 +565,7 @@ impl Emitter {
     fn alu(&mut self, i: &Insn) -> bool {
         use Op::*;
         let imm = i.imm as i32;
-        // Operand 2 from memory unless it is x0.
+        // Two-register forms: rax <- x[rs1] op x[rs2] (cached registers are read in place).
         macro_rules! op_rr {
             ($op:ident) => {{
                 self.get(0, i.rs1);
