@@ -107,6 +107,7 @@ fn run_isa_test(name: &str) {
 fn run_on(name: &str, elf: &Path, dir: &Path, accel: &str) {
     let (status, output) =
         run_rvx(elf, dir, accel).unwrap_or_else(|e| panic!("{name} (--accel {accel}): {e}"));
+    let file = name;
     let name = format!("{name} (--accel {accel})");
     match status {
         Some(s) if s.success() && output.contains(PASS_LINE) => {}
@@ -118,7 +119,7 @@ fn run_on(name: &str, elf: &Path, dir: &Path, accel: &str) {
         Some(s) => match s.code() {
             Some(case) => panic!(
                 "{name}: failed in case {case} (exit status {case}; see \
-                 test-suites/isa/{name}.S)\n--- rvx output ---\n{output}"
+                 test-suites/isa/{file}.S)\n--- rvx output ---\n{output}"
             ),
             None => panic!("{name}: rvx was killed by a signal ({s})\n--- rvx output ---\n{output}"),
         },
