@@ -14,6 +14,7 @@ mod tests;
 
 pub use disasm::{csr_name, disasm, freg_name, op_name, xreg_name};
 pub use insn::{Insn, Op};
+pub use table::{Format, Pattern, PATTERNS};
 
 /// Decodes one instruction. `bits` holds the instruction's bytes little-endian; if its low
 /// two bits are not `0b11` only the low 16 bits are used (a compressed instruction).

@@ -21,7 +21,7 @@ use super::insn::{Insn, Op};
 /// How an instruction's operands are laid out: decides which `Insn` fields `decode` fills
 /// and how `disasm` prints them. `x` is an integer register, `f` a floating-point one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum Format {
     /// `xd, xs1, xs2`.
     R,
     /// `xd, xs1` (the rs2 field is fixed by the pattern).
@@ -87,7 +87,7 @@ pub(crate) enum Format {
 
 /// One table row: `raw & mask == matches` identifies `op`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Pattern {
+pub struct Pattern {
     pub op: Op,
     pub name: &'static str,
     pub mask: u32,
@@ -107,7 +107,7 @@ const fn p(op: Op, name: &'static str, mask: u32, matches: u32, format: Format) 
 
 /// Every 32-bit encoding rvx decodes, one row per `Op` except `Illegal`.
 #[rustfmt::skip]
-pub(crate) static PATTERNS: [Pattern; 243] = [
+pub static PATTERNS: [Pattern; 243] = [
     p(Op::Lui, "lui", 0x0000007f, 0x00000037, Format::U),
     p(Op::Auipc, "auipc", 0x0000007f, 0x00000017, Format::U),
     p(Op::Jal, "jal", 0x0000007f, 0x0000006f, Format::Jal),
