@@ -261,12 +261,13 @@ impl Hart {
         self.fetch_idx = MmuIdx::new(self.priv_, false, false);
     }
 
+    /// Changes privilege. Callers (trap entry, xRET) also change mstatus and then call
+    /// `update_mmu_idx` once for both.
     pub(crate) fn set_priv(&mut self, p: Priv) {
         if p != self.priv_ {
             self.priv_ = p;
             // Execute permission depends on privilege: forget indirect-jump shortcuts.
             self.blocks.clear_jit_table();
-            self.update_mmu_idx();
         }
     }
 

@@ -9,7 +9,6 @@
 use crate::decode::{decode, disasm, Insn, Op};
 use crate::fp::{self, Fmt, IntKind, Rm, Sgnj};
 use crate::hart::{Exit, Hart};
-use crate::mem::access_fault;
 use crate::trap::{Cause, Exception};
 use emu_mmu::{Access, GuestRam, Priv, PAGE_MASK, PAGE_SIZE};
 use std::collections::HashMap;
@@ -543,10 +542,8 @@ impl Hart {
     }
 
     fn cbo_allowed(&self, mask: u64) -> bool {
-        use crate::csr::envcfg;
         let m = self.csr.menvcfg & mask != 0;
         let s = self.csr.senvcfg & mask != 0;
-        let _ = envcfg::CBZE;
         match self.priv_ {
             Priv::M => true,
             Priv::S => m,
@@ -1179,7 +1176,3 @@ impl From<Exception> for Stop {
         Stop::Trap(e)
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: fn(Access, u64) -> Exception) {}
-const _: fn(Access, u64) -> Exception = access_fault;
