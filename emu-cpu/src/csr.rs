@@ -121,7 +121,7 @@ const IRQ_ALL: u64 = irq::SSIP | irq::MSIP | irq::STIP | irq::MTIP | irq::SEIP |
 /// Supervisor interrupt bits (delegable through mideleg).
 pub const IRQ_S: u64 = irq::SSIP | irq::STIP | irq::SEIP;
 /// Exceptions that may be delegated to S-mode (all but ecall from M and the reserved codes).
-const MEDELEG_WRITABLE: u64 = 0xb3ff;
+pub(crate) const MEDELEG_WRITABLE: u64 = 0xb3ff;
 
 /// The CSRs that are plain state (the rest are computed in csr_read).
 #[derive(Clone, Debug, Default)]

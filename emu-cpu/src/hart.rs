@@ -42,6 +42,10 @@ pub enum Exit {
     /// previous identical exception vectored to, with no instruction retired in between
     /// (e.g. mtvec is 0 and nothing is mapped there). Running on would loop forever.
     DoubleFault { cause: u64, pc: u64, tval: u64 },
+    /// An SBI call (only when the built-in SBI is enabled with `set_sbi`): S-mode executed
+    /// `ecall`; pc already points past it. a7 = extension, a6 = function, a0-a5 = arguments;
+    /// the handler writes a0 (error) and a1 (value) and calls `run` again.
+    Sbi,
 }
 
 /// Which engine runs guest code.
@@ -104,6 +108,8 @@ pub struct Hart {
     /// block being executed stops before running stale instructions.
     pub(crate) code_dirty: bool,
     pub(crate) semihosting: bool,
+    /// The built-in SBI answers S-mode ecalls (`Exit::Sbi`) instead of trapping to M-mode.
+    pub(crate) sbi: bool,
     pub(crate) trace: TraceFlags,
     pub(crate) accel: Accel,
     pub(crate) jit: Option<Box<crate::jit::Jit>>,
@@ -154,6 +160,7 @@ impl Hart {
             irq_check: true,
             code_dirty: false,
             semihosting: false,
+            sbi: false,
             trace: TraceFlags::default(),
             accel: Accel::Interp,
             jit: None,
@@ -195,6 +202,45 @@ impl Hart {
 
     pub fn set_semihosting(&mut self, enabled: bool) {
         self.semihosting = enabled;
+    }
+
+    /// Enables the built-in SBI: S-mode `ecall`s end `run` with [`Exit::Sbi`].
+    pub fn set_sbi(&mut self, enabled: bool) {
+        self.sbi = enabled;
+    }
+
+    /// Enters S-mode at `pc` with a0 = `a0`, a1 = `a1`, as M-mode firmware (OpenSBI) leaves
+    /// a hart when it starts the kernel: every delegable exception except ecall-from-S and
+    /// the S-level interrupts delegated, counters readable, Sstc's stimecmp enabled, PMP
+    /// granting everything, translation off.
+    pub fn enter_supervisor(&mut self, pc: u64, a0: u64, a1: u64) {
+        use crate::csr::envcfg;
+        let c = &mut self.csr;
+        // OpenSBI's delegation (sbi_hart.c delegate_traps): misaligned fetch, breakpoint,
+        // ecall from U, and the page faults; we also delegate the access faults and
+        // illegal instruction, which a built-in SBI has no use for.
+        c.medeleg = crate::csr::MEDELEG_WRITABLE & !(1 << crate::trap::Cause::EcallFromS as u64);
+        c.mideleg = IRQ_S;
+        c.mcounteren = 0xffff_ffff;
+        c.menvcfg |= envcfg::STCE;
+        c.satp = 0;
+        c.mstatus &= !(mstatus::MPRV | mstatus::SIE | mstatus::SPIE);
+        self.pmp.allow_all();
+        self.state.x = [0; 32];
+        self.state.x[10] = a0;
+        self.state.x[11] = a1;
+        self.state.pc = pc;
+        self.set_priv(Priv::S);
+        self.flush_tlb();
+        self.blocks.flush();
+        self.update_mmu_idx();
+        self.irq_check = true;
+    }
+
+    /// Sets stimecmp (the SBI TIME extension's set_timer on a hart with Sstc enabled).
+    pub fn set_stimecmp(&mut self, value: u64) {
+        self.csr.stimecmp = value;
+        self.irq_check = true;
     }
 
     /// Selects the engine. Returns false (keeping the interpreter) if this host has no JIT.

@@ -650,6 +650,9 @@ impl Hart {
                 return Ok(next);
             }
             Ecall => {
+                if self.sbi && self.priv_ == Priv::S {
+                    return Err(Stop::Exit(Exit::Sbi));
+                }
                 let cause = match self.priv_ {
                     Priv::U => Cause::EcallFromU,
                     Priv::S => Cause::EcallFromS,

@@ -2,4 +2,5 @@
 
 pub mod clint;
 pub mod htif;
+pub mod irq;
 pub mod uart;

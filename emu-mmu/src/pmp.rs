@@ -158,6 +158,15 @@ impl Pmp {
         }
     }
 
+    /// What M-mode firmware sets before starting an S-mode kernel: entry 0 as a NAPOT region
+    /// covering the whole address space with R, W and X (OpenSBI's last-resort entry).
+    pub fn allow_all(&mut self) {
+        *self = Pmp::default();
+        self.write_addr(0, u64::MAX >> 10);
+        // A=NAPOT (3 << 3), X|W|R.
+        self.write_cfg(0, 0x1f);
+    }
+
     /// Reads pmpcfg`reg`. On RV64 only the even registers exist, each holding eight entries
     /// (section 3.7.1): pmpcfg0 holds entries 0-7, pmpcfg2 entries 8-15. Other numbers read 0.
     pub fn read_cfg(&self, reg: usize) -> u64 {
@@ -219,6 +228,20 @@ mod tests {
     /// pmpaddr value for a NAPOT region of `size` bytes (a power of two >= 8) at `base`.
     fn napot(base: u64, size: u64) -> u64 {
         (base >> 2) | ((size / 8) - 1)
+    }
+
+    #[test]
+    fn allow_all_grants_s_and_u_everything() {
+        let mut p = Pmp::default();
+        assert!(!p.check(0x8000_0000, 8, Access::Write, Priv::S));
+        p.allow_all();
+        for priv_ in [Priv::S, Priv::U] {
+            for a in [Access::Read, Access::Write, Access::Exec] {
+                assert!(p.check(0, 8, a, priv_));
+                assert!(p.check(0x8000_0000, 8, a, priv_));
+                assert!(p.check((1 << 56) - 8, 8, a, priv_));
+            }
+        }
     }
 
     #[test]
