@@ -37,12 +37,14 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Firmware: only `none` in this version (start the kernel in M-mode at its entry).
-    #[arg(long, value_name = "none|FILE")]
+    /// Firmware: `default` (the built-in SBI: the kernel starts in S-mode), `none` (the
+    /// kernel starts in M-mode at its entry), or an M-mode firmware FILE such as OpenSBI's
+    /// fw_dynamic.bin (loaded at 0x80000000).
+    #[arg(long, value_name = "default|none|FILE")]
     pub bios: Option<String>,
 
-    /// The kernel or bare-metal program: an ELF (loaded at its physical addresses) or a
-    /// raw binary (loaded at 0x80000000).
+    /// The kernel: a RISC-V Linux Image (Debian's vmlinux-*), an ELF (loaded at its physical
+    /// addresses) or a raw binary (loaded at 0x80000000).
     #[arg(long, value_name = "FILE")]
     pub kernel: Option<PathBuf>,
 
@@ -52,7 +54,8 @@ pub struct RunArgs {
     pub memory: u64,
 
     /// Execution engine: `jit` (translation to host code; the default on x86-64 hosts; `tcg`
-    /// is accepted as a synonym) or `interp` (the interpreter; the default elsewhere).
+    /// is accepted as a synonym), `interp` (the interpreter; the default elsewhere) or
+    /// `audit` (every block on both, stopping at the first difference).
     #[arg(long, value_name = "jit|interp", default_value = DEFAULT_ACCEL)]
     pub accel: String,
 
@@ -60,7 +63,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem_size)]
     pub jit_cache_size: u64,
 
-    /// The board: only `virt`.
+    /// The board: `virt`, optionally with QEMU's `,dumpdtb=FILE`.
     #[arg(
         short = 'M',
         long = "machine",
@@ -69,7 +72,7 @@ pub struct RunArgs {
     )]
     pub machine: String,
 
-    /// No window: the console is on stdio (always so in this version).
+    /// No window: the console is on stdio (the default: rvx has no display yet).
     #[arg(long)]
     pub nographic: bool,
 
@@ -81,7 +84,7 @@ pub struct RunArgs {
     #[arg(long = "semihosting-config", value_name = "OPTS")]
     pub semihosting_config: Vec<String>,
 
-    /// Number of harts: only 1 in this version.
+    /// Number of harts, 1 to 64 (`N` or QEMU's `cpus=N,...`).
     #[arg(long, value_name = "N")]
     pub smp: Option<String>,
 
@@ -93,37 +96,161 @@ pub struct RunArgs {
     #[arg(short = 'D', value_name = "FILE")]
     pub trace_file: Option<PathBuf>,
 
-    /// Display: only `none` in this version.
+    /// Display: only `none` (rvx has no display yet).
     #[arg(long, value_name = "none")]
     pub display: Option<String>,
 
-    /// Serial port: only `stdio` / `mon:stdio` (the default) in this version.
-    #[arg(long, value_name = "stdio")]
+    /// The UART: `stdio` / `mon:stdio` (the default; Ctrl-a x quits, Ctrl-a h lists the keys),
+    /// `file:PATH` (output to a file, no input) or `none`/`null`.
+    #[arg(long, value_name = "stdio|file:PATH|none")]
     pub serial: Option<String>,
 
-    /// Kernel command line (not supported yet: needs the device tree).
-    #[arg(long, value_name = "CMDLINE", hide = true)]
+    /// Kernel command line (the device tree's /chosen/bootargs).
+    #[arg(long, value_name = "CMDLINE")]
     pub append: Option<String>,
 
-    /// Initial ramdisk (not supported yet).
-    #[arg(long, value_name = "FILE", hide = true)]
+    /// Initial ramdisk, placed where the device tree's /chosen says.
+    #[arg(long, value_name = "FILE")]
     pub initrd: Option<PathBuf>,
 
-    /// Device tree blob (not supported yet).
-    #[arg(long, value_name = "FILE", hide = true)]
+    /// Use this device tree blob instead of the generated one.
+    #[arg(long, value_name = "FILE")]
     pub dtb: Option<PathBuf>,
 
-    /// Disk drives (not supported yet).
-    #[arg(long, value_name = "OPTS", hide = true)]
+    /// Write the generated device tree blob to FILE and exit (QEMU: -M virt,dumpdtb=FILE).
+    #[arg(long, value_name = "FILE")]
+    pub dumpdtb: Option<PathBuf>,
+
+    /// A virtio-blk disk: `file=PATH[,format=raw][,readonly=on][,if=virtio|none][,id=ID]`.
+    /// Disks take the virtio-mmio slots from 0x10001000 up, in order.
+    #[arg(long, value_name = "OPTS")]
     pub drive: Vec<String>,
 
-    /// Devices (not supported yet).
-    #[arg(long, value_name = "OPTS", hide = true)]
+    /// Devices: `virtio-rng-device`, `virtio-blk-device,drive=ID` (for an `if=none` drive).
+    #[arg(long, value_name = "OPTS")]
     pub device: Vec<String>,
 
-    /// Global device properties (not supported yet).
-    #[arg(long, value_name = "OPTS", hide = true)]
+    /// Global device properties: accepted and ignored (e.g. QEMU's
+    /// `virtio-mmio.force-legacy=false`, which is how rvx's virtio-mmio always behaves).
+    #[arg(long, value_name = "OPTS")]
     pub global: Vec<String>,
+}
+
+/// Firmware choice (`--bios`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bios {
+    /// rvx's own SBI: harts start in S-mode at the kernel entry.
+    BuiltIn,
+    /// No firmware: harts start in M-mode at the kernel entry.
+    None,
+    /// An M-mode firmware file loaded at the start of RAM, entered through the boot ROM.
+    File(PathBuf),
+}
+
+impl Bios {
+    pub fn parse(s: Option<&str>) -> Bios {
+        match s {
+            None | Some("default") => Bios::BuiltIn,
+            Some("none") => Bios::None,
+            Some(f) => Bios::File(PathBuf::from(f)),
+        }
+    }
+}
+
+/// A disk (`--drive`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriveSpec {
+    pub file: PathBuf,
+    pub readonly: bool,
+    /// `if=none` drives are attached by a `--device virtio-blk-device,drive=ID`.
+    pub id: Option<String>,
+    pub attach_now: bool,
+}
+
+impl DriveSpec {
+    pub fn parse(opts: &str) -> Result<DriveSpec, String> {
+        let mut file = None;
+        let mut readonly = false;
+        let mut id = None;
+        let mut attach_now = true;
+        for item in split_qemu_opts(opts) {
+            let (k, v) = item.split_once('=').unwrap_or((item.as_str(), "on"));
+            match k {
+                "file" => file = Some(PathBuf::from(v)),
+                "format" if v == "raw" => {}
+                "format" => return Err(format!("format={v}: only raw images are supported")),
+                "readonly" | "read-only" => readonly = parse_on_off(k, v)?,
+                "if" if v == "virtio" => attach_now = true,
+                "if" if v == "none" => attach_now = false,
+                "if" => return Err(format!("if={v}: only if=virtio or if=none")),
+                "id" => id = Some(v.to_string()),
+                "media" if v == "disk" => {}
+                "cache" | "aio" | "discard" | "detect-zeroes" => {}
+                _ => {
+                    return Err(format!(
+                        "unknown key '{k}' (known: file, format, readonly, if, id)"
+                    ))
+                }
+            }
+        }
+        let file = file.ok_or("file=PATH is missing")?;
+        Ok(DriveSpec {
+            file,
+            readonly,
+            id,
+            attach_now,
+        })
+    }
+}
+
+fn parse_on_off(key: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err(format!("{key}={v}: expected on or off")),
+    }
+}
+
+/// The number of harts from `--smp N` or `--smp cpus=N,...`.
+pub fn parse_smp(s: &str) -> Result<usize, String> {
+    let mut cpus = None;
+    for item in split_qemu_opts(s) {
+        match item.split_once('=') {
+            Some(("cpus", v)) => cpus = Some(v.to_string()),
+            Some(("maxcpus" | "sockets" | "cores" | "threads" | "dies" | "clusters", _)) => {}
+            Some((k, _)) => return Err(format!("unknown key '{k}' (known: cpus)")),
+            None => cpus = Some(item.clone()),
+        }
+    }
+    let cpus = cpus.unwrap_or_else(|| "1".into());
+    match cpus.parse::<usize>() {
+        Ok(n @ 1..=MAX_HARTS) => Ok(n),
+        _ => Err(format!("'{cpus}' is not a hart count from 1 to {MAX_HARTS}")),
+    }
+}
+
+/// The most harts the board has (PLIC contexts, CLINT registers and threads are per hart).
+pub const MAX_HARTS: usize = 64;
+
+/// Where the UART goes (`--serial`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Serial {
+    Stdio,
+    File(PathBuf),
+    None,
+}
+
+impl Serial {
+    pub fn parse(s: Option<&str>) -> Result<Serial, String> {
+        match s {
+            None | Some("stdio") | Some("mon:stdio") => Ok(Serial::Stdio),
+            Some("none") | Some("null") => Ok(Serial::None),
+            Some(f) if f.starts_with("file:") => Ok(Serial::File(PathBuf::from(&f[5..]))),
+            Some(other) => Err(format!(
+                "'{other}' is not supported (stdio, file:PATH, none)"
+            )),
+        }
+    }
 }
 
 /// QEMU long options rvx knows, and whether each takes a value. Used to rewrite `-word`
@@ -142,6 +269,7 @@ const LONG_OPTIONS: &[(&str, bool)] = &[
     ("append", true),
     ("initrd", true),
     ("dtb", true),
+    ("dumpdtb", true),
     ("drive", true),
     ("device", true),
     ("global", true),

@@ -1,11 +1,10 @@
-//! The virt board: RAM at 0x80000000, the devices on the bus, one hart.
+//! The virt board: RAM at 0x80000000, the devices on the bus, the harts.
 //!
 //! The memory map follows QEMU's `hw/riscv/virt.c` so software written for it runs
-//! unchanged. In this version the board has RAM, the CLINT, UART0 (output only), HTIF (when
-//! the program defines `tohost`, as on Spike) and hart 0; PLIC, virtio, RTC and the power
-//! device come later.
+//! unchanged. HTIF is added when the program defines `tohost`, as on Spike.
 
-use crate::cli::SemihostingConfig;
+use crate::cli::{Bios, SemihostingConfig};
+use crate::run::{HartSlot, HartStart, HsmState};
 use crate::loader::{Image, RAM_BASE};
 use crate::semihosting::{Console, HeapInfo, Semihosting};
 use crate::trace::TraceItems;
@@ -33,6 +32,8 @@ pub struct MachineConfig {
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
     pub jit_cache_size: usize,
+    pub bios: Bios,
+    pub harts: usize,
 }
 
 pub struct Machine {
@@ -48,6 +49,10 @@ pub struct Machine {
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
     pub jit_cache_size: usize,
+    /// Per-hart lifecycle (SBI HSM), in hart order.
+    pub slots: Vec<HartSlot>,
+    /// The built-in SBI when no firmware runs in M-mode.
+    pub sbi: Option<crate::sbi::BuiltinSbi>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -71,7 +76,9 @@ impl Machine {
 
         let control = Arc::new(MachineControl::default());
         let clock = Clock::default();
-        let harts = vec![Arc::new(HartSignals::default())];
+        let harts: Vec<_> = (0..cfg.harts)
+            .map(|_| Arc::new(HartSignals::default()))
+            .collect();
         let mut bus = Bus::new(ram.clone());
 
         // HTIF overlays the `tohost`/`fromhost` cells of a bare-metal program, as on Spike.
@@ -99,6 +106,43 @@ impl Machine {
         let uart = Arc::new(Uart16550::new(Box::new(std::io::stdout())));
         bus.add_mmio("uart0", memmap::UART0_BASE, memmap::UART0_SIZE, uart)?;
 
+        let entry = image.entry;
+        let dtb_addr = 0;
+        let (slots, sbi) = match &cfg.bios {
+            Bios::None => (
+                (0..cfg.harts)
+                    .map(|h| {
+                        HartSlot::new(HsmState::StartPending(HartStart::Machine {
+                            pc: entry,
+                            a0: h as u64,
+                            a1: dtb_addr,
+                            a2: 0,
+                        }))
+                    })
+                    .collect(),
+                None,
+            ),
+            Bios::BuiltIn => (
+                (0..cfg.harts)
+                    .map(|h| {
+                        HartSlot::new(if h == 0 {
+                            HsmState::StartPending(HartStart::Supervisor {
+                                pc: entry,
+                                a1: dtb_addr,
+                            })
+                        } else {
+                            HsmState::Stopped
+                        })
+                    })
+                    .collect(),
+                Some(crate::sbi::BuiltinSbi::default()),
+            ),
+            Bios::File(f) => anyhow::bail!(
+                "--bios {}: firmware files are not supported yet",
+                f.display()
+            ),
+        };
+
         Ok(Machine {
             ram,
             bus: Arc::new(bus),
@@ -111,6 +155,8 @@ impl Machine {
             trace: cfg.trace,
             accel: cfg.accel,
             jit_cache_size: cfg.jit_cache_size,
+            slots,
+            sbi,
         })
     }
 
@@ -134,7 +180,7 @@ impl Machine {
     /// Runs hart 0 from the image's entry until the guest stops the machine. Returns rvx's
     /// exit status.
     pub fn run(&self) -> anyhow::Result<i32> {
-        let code = crate::run::run_hart0(self)?;
+        let code = crate::run::run_harts(self)?;
         if let Some(n) = self.htif.as_ref().and_then(|h| h.guest_failure()) {
             eprintln!("rvx: guest reported failure {n} via tohost");
         }

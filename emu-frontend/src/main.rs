@@ -7,6 +7,7 @@ mod cli;
 mod loader;
 mod machine;
 mod run;
+mod sbi;
 mod semihosting;
 mod trace;
 
@@ -119,17 +120,7 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
 }
 
 fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfig> {
-    match a.bios.as_deref() {
-        Some("none") => {}
-        Some(file) => bail!(
-            "--bios {file}: only --bios none is supported in this version \
-             (firmware loading and the built-in SBI come later)"
-        ),
-        None => bail!(
-            "no --bios given: only --bios none is supported in this version \
-             (the built-in SBI comes later)"
-        ),
-    }
+    let bios = cli::Bios::parse(a.bios.as_deref());
     let Some(kernel) = a.kernel.clone() else {
         bail!("no --kernel given: nothing to run")
     };
@@ -147,19 +138,10 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
             a.machine
         );
     }
-    if let Some(smp) = &a.smp {
-        let cpus = smp
-            .split(',')
-            .find_map(|kv| match kv.split_once('=') {
-                Some(("cpus", v)) => Some(v),
-                Some(_) => None,
-                None => Some(kv),
-            })
-            .unwrap_or("1");
-        if cpus != "1" {
-            bail!("--smp {smp}: only 1 hart is supported in this version");
-        }
-    }
+    let harts = match &a.smp {
+        Some(smp) => cli::parse_smp(smp).map_err(|e| anyhow!("--smp {smp}: {e}"))?,
+        None => 1,
+    };
     if let Some(d) = a.display.as_deref().filter(|d| *d != "none") {
         bail!("--display {d}: only --display none is supported in this version");
     }
@@ -196,5 +178,7 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         trace,
         accel,
         jit_cache_size: a.jit_cache_size as usize,
+        bios,
+        harts,
     })
 }

@@ -1,8 +1,16 @@
-//! The seam between the machine and the CPU: build hart 0, start it, serve its exits.
+//! The seam between the machine and the CPU: one host thread per hart (design decision 10),
+//! each building its `Hart`, starting it as the boot protocol says, and serving its exits
+//! (semihosting, the built-in SBI).
+//!
+//! Hart lifecycle (SBI HSM, section 9 of the SBI spec): with the built-in SBI only hart 0
+//! starts; the others wait in [`HsmState::Stopped`] until a `hart_start` names them. With
+//! `--bios none` or a firmware file every hart starts at once, as on QEMU's virt board.
 
 use crate::machine::Machine;
-use crate::semihosting::{Outcome, SemihostGuest};
+use crate::semihosting::{Outcome, SemihostGuest, Semihosting};
 use emu_cpu::{Exit, Hart, HartConfig, TraceFlags};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 impl SemihostGuest for Hart {
     fn xreg(&self, i: usize) -> u64 {
@@ -19,21 +27,126 @@ impl SemihostGuest for Hart {
     }
 }
 
-/// Runs hart 0 until the machine stops and returns the exit status.
-///
-/// Boot state as QEMU's virt board gives it with `-bios none -kernel`: M-mode at the
-/// image entry, a0 = hartid, a1 = the device tree address (0 until the board has one).
-pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
+/// How a hart begins (or resumes after an HSM start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HartStart {
+    /// M-mode at `pc` with a0..a2 set (no firmware, or a firmware's reset vector).
+    Machine { pc: u64, a0: u64, a1: u64, a2: u64 },
+    /// S-mode at `pc` with a0 = hartid and a1 = `a1`, as the built-in SBI starts a kernel.
+    Supervisor { pc: u64, a1: u64 },
+}
+
+/// SBI HSM hart states (SBI spec table 9.1) as the built-in SBI tracks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HsmState {
+    Started,
+    Stopped,
+    StartPending(HartStart),
+}
+
+/// A hart's lifecycle slot, shared between its own thread and the harts that start it.
+#[derive(Debug)]
+pub struct HartSlot {
+    pub state: Mutex<HsmState>,
+    pub wake: Condvar,
+}
+
+impl HartSlot {
+    pub fn new(state: HsmState) -> HartSlot {
+        HartSlot {
+            state: Mutex::new(state),
+            wake: Condvar::new(),
+        }
+    }
+
+    pub fn get(&self) -> HsmState {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Moves a stopped hart to start-pending; false if it is not stopped.
+    pub fn request_start(&self, start: HartStart) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if *s != HsmState::Stopped {
+            return false;
+        }
+        *s = HsmState::StartPending(start);
+        self.wake.notify_all();
+        true
+    }
+
+    /// Waits (while stopped) until the hart is asked to start or the machine stops.
+    fn wait_for_start(&self, m: &Machine) -> Option<HartStart> {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if m.control.stop_requested() {
+                return None;
+            }
+            if let HsmState::StartPending(start) = *s {
+                *s = HsmState::Started;
+                return Some(start);
+            }
+            s = self
+                .wake
+                .wait_timeout(s, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    fn set(&self, state: HsmState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        self.wake.notify_all();
+    }
+}
+
+/// What a hart thread does after serving an exit.
+pub enum After {
+    /// Resume the guest.
+    Continue,
+    /// This hart stops (SBI hart_stop) and waits for the next start.
+    StopHart,
+    /// The whole machine ends with this status.
+    Exit(i32),
+}
+
+/// Runs every hart to the end of the machine and returns rvx's exit status.
+pub fn run_harts(m: &Machine) -> anyhow::Result<i32> {
+    let semihosting = Mutex::new(m.semihosting_handler());
+    let status = Mutex::new(None::<i32>);
+    std::thread::scope(|scope| {
+        for hartid in 0..m.harts.len() {
+            let semihosting = &semihosting;
+            let status = &status;
+            std::thread::Builder::new()
+                .name(format!("hart{hartid}"))
+                .spawn_scoped(scope, move || {
+                    let code = run_one(m, hartid, semihosting);
+                    if let Some(code) = code {
+                        let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
+                        s.get_or_insert(code);
+                        m.control.request_exit(code);
+                    }
+                })
+                .expect("spawning a hart thread");
+        }
+    });
+    let code = status
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(|| m.control.exit_code());
+    Ok(code)
+}
+
+/// One hart's thread. Returns Some(status) when this hart ended the machine on its own
+/// account (semihosting exit, double fault), None when the machine was stopped.
+fn run_one(m: &Machine, hartid: usize, semihosting: &Mutex<Option<Semihosting>>) -> Option<i32> {
     let mut hart = Hart::new(HartConfig {
-        hartid: 0,
+        hartid: hartid as u64,
         bus: m.bus.clone(),
-        signals: m.harts[0].clone(),
+        signals: m.harts[hartid].clone(),
         control: m.control.clone(),
         clock: m.clock,
     });
-    hart.reset(m.image.entry);
-    hart.set_xreg(10, 0);
-    hart.set_xreg(11, 0);
     let t = m.trace;
     hart.set_trace(TraceFlags {
         in_asm: t.in_asm,
@@ -45,32 +158,82 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
     });
     hart.set_accel(m.accel);
     hart.set_jit_cache_size(m.jit_cache_size);
-    let mut semihosting = m.semihosting_handler();
-    hart.set_semihosting(semihosting.is_some());
+    let sh_enabled = semihosting
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some();
+    hart.set_semihosting(sh_enabled);
+    hart.set_sbi(m.sbi.is_some());
+    let slot = &m.slots[hartid];
     loop {
-        match hart.run() {
-            Exit::Stopped => return Ok(m.control.exit_code()),
-            Exit::DoubleFault { cause, pc, tval } => {
-                eprintln!(
-                    "rvx: guest double fault: {} at pc {pc:#x} (tval {tval:#x}) again at its own trap vector; stopping",
-                    emu_cpu::trap::exception_name(cause)
-                );
-                return Ok(1);
-            }
-            Exit::Sbi => {
-                // Only reported when the built-in SBI is enabled, which this board does not
-                // do yet: resume, which retries nothing (pc is past the ecall).
-                continue;
-            }
-            Exit::Semihosting => {
-                let Some(sh) = semihosting.as_mut() else {
-                    // The hart only reports semihosting calls when enabled.
-                    continue;
-                };
-                if let Outcome::Exit(code) = sh.handle(&mut hart) {
-                    m.control.request_exit(code);
-                    return Ok(code);
+        let start = slot.wait_for_start(m)?;
+        begin(&mut hart, hartid, start);
+        loop {
+            let exit = hart.run();
+            match serve(m, &mut hart, exit, semihosting) {
+                After::Continue => {}
+                After::StopHart => {
+                    slot.set(HsmState::Stopped);
+                    break;
                 }
+                After::Exit(code) if m.control.stop_requested() && exit == Exit::Stopped => {
+                    let _ = code;
+                    return None;
+                }
+                After::Exit(code) => return Some(code),
+            }
+        }
+    }
+}
+
+fn begin(hart: &mut Hart, hartid: usize, start: HartStart) {
+    match start {
+        HartStart::Machine { pc, a0, a1, a2 } => {
+            hart.reset(pc);
+            hart.set_xreg(10, a0);
+            hart.set_xreg(11, a1);
+            hart.set_xreg(12, a2);
+        }
+        HartStart::Supervisor { pc, a1 } => {
+            hart.reset(pc);
+            hart.enter_supervisor(pc, hartid as u64, a1);
+        }
+    }
+}
+
+/// Serves one exit of `Hart::run`.
+fn serve(
+    m: &Machine,
+    hart: &mut Hart,
+    exit: Exit,
+    semihosting: &Mutex<Option<Semihosting>>,
+) -> After {
+    match exit {
+        Exit::Stopped => After::Exit(m.control.exit_code()),
+        Exit::DoubleFault { cause, pc, tval } => {
+            eprintln!(
+                "rvx: guest double fault: {} at pc {pc:#x} (tval {tval:#x}) again at its own trap vector on hart {}; stopping",
+                emu_cpu::trap::exception_name(cause),
+                hart.hartid
+            );
+            After::Exit(1)
+        }
+        Exit::Sbi => match &m.sbi {
+            Some(sbi) => sbi.handle(m, hart),
+            // The hart reports SBI calls only when the built-in SBI is on.
+            None => After::Continue,
+        },
+        Exit::Semihosting => {
+            let mut guard = semihosting.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(sh) = guard.as_mut() else {
+                return After::Continue;
+            };
+            match sh.handle(hart) {
+                Outcome::Exit(code) => {
+                    m.control.request_exit(code);
+                    After::Exit(code)
+                }
+                _ => After::Continue,
             }
         }
     }
