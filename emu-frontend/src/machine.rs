@@ -52,7 +52,7 @@ pub struct Machine {
     /// Per-hart lifecycle (SBI HSM), in hart order.
     pub slots: Vec<HartSlot>,
     /// The built-in SBI when no firmware runs in M-mode.
-    pub sbi: Option<crate::sbi::BuiltinSbi>,
+    pub sbi: Option<crate::board_sbi::BuiltinSbi>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -135,7 +135,7 @@ impl Machine {
                         })
                     })
                     .collect(),
-                Some(crate::sbi::BuiltinSbi::default()),
+                Some(crate::board_sbi::BuiltinSbi::default()),
             ),
             Bios::File(f) => anyhow::bail!(
                 "--bios {}: firmware files are not supported yet",

@@ -7,7 +7,7 @@ mod cli;
 mod loader;
 mod machine;
 mod run;
-mod sbi;
+mod board_sbi;
 mod semihosting;
 mod trace;
 
@@ -115,8 +115,15 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
     };
     let cfg = machine_config(&a, trace)?;
     trace::init(&trace, a.trace_file.as_deref())?;
-    let machine = Machine::build(&cfg)?;
-    machine.run()
+    // A guest reboot (power device, SBI SRST) builds the machine afresh: new RAM with the
+    // images reloaded, devices at their reset state, harts at the boot protocol's start.
+    loop {
+        let machine = Machine::build(&cfg)?;
+        let code = machine.run()?;
+        if !machine.control.reset_requested() {
+            return Ok(code);
+        }
+    }
 }
 
 fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfig> {
