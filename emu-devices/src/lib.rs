@@ -3,4 +3,5 @@
 pub mod clint;
 pub mod htif;
 pub mod irq;
+pub mod plic;
 pub mod uart;
