@@ -4,4 +4,6 @@ pub mod clint;
 pub mod htif;
 pub mod irq;
 pub mod plic;
+pub mod power;
+pub mod rtc;
 pub mod uart;
