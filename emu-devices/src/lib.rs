@@ -1,6 +1,7 @@
 //! rvx devices.
 
 pub mod clint;
+pub mod console;
 pub mod htif;
 pub mod irq;
 pub mod plic;

@@ -26,6 +26,7 @@
 //! they happened; it must never call back into this UART. The output writer has its own lock,
 //! taken only after the state lock is released.
 
+use crate::irq::IrqLine;
 use emu_mmu::Mmio;
 use std::collections::VecDeque;
 use std::io::Write;
@@ -379,6 +380,13 @@ impl Uart16550 {
         let mut s = self.lock();
         f(s.irq_level);
         s.irq = Some(f);
+    }
+
+    /// Connects the interrupt output to `line` (on the virt board: PLIC source
+    /// [`UART0_IRQ`]). The line is driven under the UART's lock, so the sink behind it must
+    /// never call back into this UART (the PLIC does not).
+    pub fn connect_irq(&self, line: IrqLine) {
+        self.set_irq(Box::new(move |level| line.set(level)));
     }
 
     /// The current level of the interrupt line.
