@@ -263,8 +263,8 @@ mod host {
     use super::ConsoleError;
     use emu_mmu::MachineControl;
     use rustix::termios::{
-        self, ControlModes, InputModes, LocalModes, OptionalActions, OutputModes,
-        SpecialCodeIndex, Termios,
+        self, ControlModes, InputModes, LocalModes, OptionalActions, OutputModes, SpecialCodeIndex,
+        Termios,
     };
     use std::os::fd::AsFd;
     use std::sync::{Arc, Mutex, Once};
@@ -556,7 +556,9 @@ mod tests {
         assert!(rustix::termios::isatty(&slave));
 
         let before = tcgetattr(&slave).unwrap();
-        assert!(before.local_modes.contains(LocalModes::ICANON | LocalModes::ECHO));
+        assert!(before
+            .local_modes
+            .contains(LocalModes::ICANON | LocalModes::ECHO));
         let orig = host::set_raw(&slave).unwrap();
         let raw = tcgetattr(&slave).unwrap();
         assert!(!raw.local_modes.intersects(
@@ -581,8 +583,7 @@ mod tests {
         let n = rustix::io::read(&slave, &mut buf).unwrap();
         assert_eq!(&buf[..n], b"\x03z");
 
-        rustix::termios::tcsetattr(&slave, rustix::termios::OptionalActions::Now, &orig)
-            .unwrap();
+        rustix::termios::tcsetattr(&slave, rustix::termios::OptionalActions::Now, &orig).unwrap();
         let after = tcgetattr(&slave).unwrap();
         assert_eq!(after.local_modes, before.local_modes);
         assert_eq!(after.input_modes, before.input_modes);

@@ -195,7 +195,7 @@ impl Plic {
     }
 
     fn decode(&self, st: &PlicState, offset: u64, size: usize) -> Option<Reg> {
-        if size != 4 || offset % 4 != 0 {
+        if size != 4 || !offset.is_multiple_of(4) {
             return None;
         }
         let n_ctx = st.contexts.len() as u64;
@@ -436,7 +436,11 @@ mod tests {
         assert_eq!(claim(&p, 0), 10);
         p.set_irq(10, false);
         complete(&p, 0, 10);
-        assert_eq!(pending_word(&p, 0), 0, "line low at completion: not pending");
+        assert_eq!(
+            pending_word(&p, 0),
+            0,
+            "line low at completion: not pending"
+        );
         assert_eq!(pending(&harts[0]), 0);
         // A second completion of the same source is harmless.
         complete(&p, 0, 10);
@@ -468,7 +472,11 @@ mod tests {
         threshold(&p, 0, 3);
         assert_eq!(pending(&harts[0]), 0, "priority must exceed the threshold");
         assert_eq!(claim(&p, 0), 0);
-        assert_eq!(pending_word(&p, 0), 1 << 5, "a refused claim leaves it pending");
+        assert_eq!(
+            pending_word(&p, 0),
+            1 << 5,
+            "a refused claim leaves it pending"
+        );
         threshold(&p, 0, 2);
         assert_eq!(pending(&harts[0]), irq::MEIP);
         assert_eq!(claim(&p, 0), 5);
@@ -575,7 +583,10 @@ mod tests {
         p.set_irq(0, true);
         p.set_irq(96, true);
         p.set_irq(u32::MAX, true);
-        assert_eq!(pending_word(&p, 0) | pending_word(&p, 1) | pending_word(&p, 2), 0);
+        assert_eq!(
+            pending_word(&p, 0) | pending_word(&p, 1) | pending_word(&p, 2),
+            0
+        );
     }
 
     #[test]
@@ -619,9 +630,7 @@ mod tests {
                 for (ctx, b) in [(2 * h, irq::MEIP), (2 * h + 1, irq::SEIP)] {
                     let c = &st.contexts[ctx];
                     let any = (1..PLIC_NUM_SOURCES).any(|s| {
-                        bit(&pend, s)
-                            && bit(&c.enable, s)
-                            && st.priority[s as usize] > c.threshold
+                        bit(&pend, s) && bit(&c.enable, s) && st.priority[s as usize] > c.threshold
                     });
                     if any {
                         bits |= b;

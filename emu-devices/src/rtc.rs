@@ -448,4 +448,28 @@ mod tests {
         let t = read_time(&r);
         assert!(t.abs_diff(host_ns()) < 1_000_000_000, "time untouched");
     }
+
+    proptest::proptest! {
+        /// Random register traffic never panics, and the line is high exactly when an
+        /// interrupt is pending and enabled.
+        #[test]
+        fn random_accesses_never_panic(
+            ops in proptest::collection::vec(
+                (proptest::bool::ANY, 0u64..0x24, 0usize..9, proptest::num::u64::ANY), 0..100)
+        ) {
+            let (r, rec) = rtc();
+            for (write, off, size, value) in ops {
+                if write {
+                    r.write(off, size, value);
+                } else {
+                    r.read(off, size);
+                }
+                let st = r.shared.lock();
+                proptest::prop_assert_eq!(
+                    rec.level.load(Ordering::SeqCst),
+                    st.irq_pending && st.irq_enabled
+                );
+            }
+        }
+    }
 }
