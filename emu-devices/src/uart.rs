@@ -26,6 +26,7 @@
 //! they happened; it must never call back into this UART. The output writer has its own lock,
 //! taken only after the state lock is released.
 
+use crate::irq::IrqLine;
 use emu_mmu::Mmio;
 use std::collections::VecDeque;
 use std::io::Write;
@@ -381,6 +382,13 @@ impl Uart16550 {
         s.irq = Some(f);
     }
 
+    /// Connects the interrupt output to `line` (on the virt board: PLIC source
+    /// [`UART0_IRQ`]). The line is driven under the UART's lock, so the sink behind it must
+    /// never call back into this UART (the PLIC does not).
+    pub fn connect_irq(&self, line: IrqLine) {
+        self.set_irq(Box::new(move |level| line.set(level)));
+    }
+
     /// The current level of the interrupt line.
     pub fn irq_level(&self) -> bool {
         self.lock().irq_level
@@ -641,6 +649,146 @@ mod tests {
         assert_eq!(rd(&u, reg::IIR_FCR), IIR_RDA);
         assert_eq!(rd(&u, 0), b'k');
         assert_eq!(rd(&u, reg::IIR_FCR), IIR_THRI);
+    }
+
+    /// Linux's 8250 driver on the virt board, step by step: `serial8250_do_startup` (FIFO
+    /// clear, THRE and TXEN tests), then interrupt-driven transmit and receive through the
+    /// PLIC (S-mode context of hart 0), with one `serial8250_handle_irq` pass per claim.
+    #[test]
+    fn linux_8250_driver_through_the_plic() {
+        use crate::plic::Plic;
+        use emu_mmu::signals::irq::SEIP;
+        use emu_mmu::HartSignals;
+
+        const IER_RLSI: u8 = IER_ELSI;
+        const IER_RDI: u8 = IER_ERBFI;
+        const IER_THRI: u8 = IER_ETBEI;
+        let hart = Arc::new(HartSignals::default());
+        let plic = Arc::new(Plic::new(vec![hart.clone()]));
+        let seip = || hart.pending.load(Ordering::SeqCst) & SEIP != 0;
+        let (claim, threshold) = (0x20_1004, 0x20_1000);
+        plic.write(4 * u64::from(UART0_IRQ), 4, 1);
+        plic.write(0x2000 + 0x80, 4, 1 << UART0_IRQ);
+        plic.write(threshold, 4, 0);
+
+        let sink = Sink::default();
+        let u = Uart16550::new(Box::new(sink.clone()));
+        u.connect_irq(IrqLine::new(plic.clone(), UART0_IRQ));
+
+        // serial8250_clear_fifos, then "clear the interrupt registers".
+        wr(&u, reg::IIR_FCR, FCR_FE);
+        wr(&u, reg::IIR_FCR, FCR_FE | FCR_RFR | FCR_XFR);
+        wr(&u, reg::IIR_FCR, 0);
+        assert_ne!(rd(&u, reg::LSR), 0xff, "port present");
+        for r in [reg::LSR, reg::RBR_THR_DLL, reg::IIR_FCR, reg::MSR] {
+            rd(&u, r);
+        }
+        wr(&u, reg::LCR, 0x03);
+        // The THRE test: THRE must re-assert when THRI is re-enabled with the transmitter idle,
+        // or Linux falls back to a polling timer (UART_BUG_THRE).
+        wr(&u, reg::IER_DLM, IER_THRI);
+        let iir1 = rd(&u, reg::IIR_FCR);
+        wr(&u, reg::IER_DLM, 0);
+        wr(&u, reg::IER_DLM, IER_THRI);
+        let iir = rd(&u, reg::IIR_FCR);
+        wr(&u, reg::IER_DLM, 0);
+        assert!(
+            iir1 & IIR_NO_INT == 0 && iir & IIR_NO_INT == 0,
+            "no UART_BUG_THRE"
+        );
+        wr(&u, reg::MCR, MCR_OUT2 | MCR_DTR | MCR_RTS);
+        // The TXEN test.
+        wr(&u, reg::IER_DLM, IER_THRI);
+        let lsr = rd(&u, reg::LSR);
+        let iir = rd(&u, reg::IIR_FCR);
+        wr(&u, reg::IER_DLM, 0);
+        assert!(
+            lsr & LSR_TEMT != 0 && iir & IIR_NO_INT == 0,
+            "no UART_BUG_TXEN"
+        );
+        let mut ier = IER_RLSI | IER_RDI;
+        wr(&u, reg::IER_DLM, ier);
+        // serial8250_do_set_termios: divisor and the 16550A's FCR (trigger level 8).
+        wr(&u, reg::LCR, LCR_DLAB | 0x03);
+        wr(&u, 0, 1);
+        wr(&u, 1, 0);
+        wr(&u, reg::LCR, 0x03);
+        wr(&u, reg::IIR_FCR, FCR_FE | 0x80);
+        assert!(!seip(), "nothing to report yet");
+
+        // One serial8250_handle_irq pass: IIR, LSR, receive up to 256 bytes, transmit up to
+        // the 16-byte FIFO size, __stop_tx when done.
+        let handle_irq = |u: &Uart16550, tx: &mut &[u8], ier: &mut u8, rx: &mut Vec<u8>| {
+            if rd(u, reg::IIR_FCR) & IIR_NO_INT != 0 {
+                return;
+            }
+            let mut lsr = rd(u, reg::LSR);
+            let mut budget = 256;
+            while lsr & LSR_DR != 0 && budget > 0 {
+                rx.push(rd(u, reg::RBR_THR_DLL));
+                lsr = rd(u, reg::LSR);
+                budget -= 1;
+            }
+            if lsr & LSR_THRE != 0 && *ier & IER_THRI != 0 {
+                let n = tx.len().min(16);
+                for &b in &tx[..n] {
+                    wr(u, reg::RBR_THR_DLL, b);
+                }
+                *tx = &tx[n..];
+                if tx.is_empty() {
+                    *ier &= !IER_THRI;
+                    wr(u, reg::IER_DLM, *ier);
+                }
+            }
+        };
+        // The hart: take SEIP, claim, run the handler, complete.
+        let service = |tx: &mut &[u8], ier: &mut u8, rx: &mut Vec<u8>| {
+            let mut claims = 0;
+            while seip() {
+                assert!(claims < 1000, "interrupt storm");
+                claims += 1;
+                assert_eq!(plic.read(claim, 4), u64::from(UART0_IRQ));
+                assert!(!seip(), "claimed");
+                handle_irq(&u, tx, ier, rx);
+                plic.write(claim, 4, u64::from(UART0_IRQ));
+            }
+            claims
+        };
+
+        // serial8250_start_tx: enabling THRI raises the interrupt that sends everything.
+        let msg: Vec<u8> = (0..100u8).map(|i| b'0' + i % 10).collect();
+        let mut tx: &[u8] = &msg;
+        let mut received = Vec::new();
+        ier |= IER_THRI;
+        wr(&u, reg::IER_DLM, ier);
+        assert!(seip());
+        let claims = service(&mut tx, &mut ier, &mut received);
+        assert_eq!(claims, 7, "16 bytes per interrupt");
+        assert_eq!(*sink.0.lock().unwrap(), msg);
+        assert_eq!(ier & IER_THRI, 0);
+
+        // Receive more than one handler pass takes: the line stays high across the
+        // completion, so the PLIC's gateway makes it pending again.
+        let input: Vec<u8> = (0..600u32).map(|i| (i % 251) as u8).collect();
+        u.push_input(&input);
+        assert!(seip());
+        let claims = service(&mut tx, &mut ier, &mut received);
+        assert_eq!(claims, 3, "256 + 256 + 88 bytes");
+        assert_eq!(received, input);
+        assert!(!u.irq_level());
+        assert!(!seip());
+
+        // serial8250_console_write: IER off, polled output, IER restored with THRI set
+        // (a transmit was in flight) raises THRE again.
+        ier |= IER_THRI;
+        wr(&u, reg::IER_DLM, 0);
+        for &b in b"printk\n" {
+            assert_ne!(rd(&u, reg::LSR) & LSR_THRE, 0);
+            wr(&u, reg::RBR_THR_DLL, b);
+        }
+        assert!(!seip());
+        wr(&u, reg::IER_DLM, ier);
+        assert!(seip());
     }
 
     #[test]
