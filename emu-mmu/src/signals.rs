@@ -148,6 +148,12 @@ impl MachineControl {
         self.reset.load(Ordering::SeqCst)
     }
 
+    /// Clears a reset request and the stop it implied, before the machine starts again.
+    pub fn clear_reset(&self) {
+        self.reset.store(false, Ordering::SeqCst);
+        self.stop.store(false, Ordering::SeqCst);
+    }
+
     pub fn exit_code(&self) -> i32 {
         self.exit_code.load(Ordering::SeqCst)
     }
