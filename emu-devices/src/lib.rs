@@ -4,3 +4,4 @@ pub mod clint;
 pub mod htif;
 pub mod irq;
 pub mod uart;
+pub mod virtio;
