@@ -531,6 +531,79 @@ mod tests {
         assert_eq!(read(&mut d, 4, 512), VIRTIO_BLK_S_OK);
     }
 
+    /// Both devices still answer a read correctly.
+    fn both_work(a: &mut Driver, b: &mut Driver) {
+        for d in [a, b] {
+            assert_eq!(read(d, 9, 512), VIRTIO_BLK_S_OK);
+            let mut out = [0u8; 512];
+            d.ram.read_bytes(DATA, &mut out);
+            assert!(out.iter().all(|&x| x == 9));
+        }
+    }
+
+    #[test]
+    fn malicious_driver_leaves_both_devices_working() {
+        let (img, img2) = (image(), image());
+        let mut a = driver(img.path(), false);
+        let mut b = driver(img2.path(), false);
+        both_work(&mut a, &mut b);
+
+        // A descriptor loop: the chain comes back with length 0.
+        header(&a, VIRTIO_BLK_T_IN, 0);
+        a.set_desc(0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+        a.set_desc(1, DATA, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0);
+        a.publish(0, a_idx(&a) + 1);
+        assert_eq!(a.wait_used(), (0, 0));
+        both_work(&mut a, &mut b);
+
+        // Buffers outside guest RAM, including one whose end overflows.
+        for (addr, len) in [
+            (RAM_BASE + 0xffe00, 0x400),
+            (u64::MAX - 0x100, 0x200),
+            (0, 512),
+        ] {
+            header(&a, VIRTIO_BLK_T_IN, 0);
+            a.submit(&[(HDR, 16, false), (addr, len, true), (STATUS, 1, true)]);
+            assert_eq!(a.wait_used().1, 0);
+            assert_eq!(status(&a), 0xff);
+            both_work(&mut a, &mut b);
+        }
+
+        // A queue size that is not a power of two: refused, the device needs a reset.
+        a.init_raw(12);
+        assert_eq!(a.reg(0x044), 0);
+        assert_ne!(a.reg(0x070) & 0x40, 0);
+        a.init(16);
+        both_work(&mut a, &mut b);
+
+        // An available index far ahead.
+        a.publish(0, 5000);
+        a.wait_needs_reset();
+        b.init(16);
+        assert_eq!(read(&mut b, 1, 512), VIRTIO_BLK_S_OK);
+        a.init(16);
+        both_work(&mut a, &mut b);
+    }
+
+    fn a_idx(d: &Driver) -> u16 {
+        d.ram.read(d.avail + 2, 2).unwrap() as u16
+    }
+
+    #[test]
+    fn buffers_made_available_before_driver_ok_are_served_at_driver_ok() {
+        let img = image();
+        let mut d = driver(img.path(), false);
+        d.setup(16);
+        assert_eq!(d.reg(0x044), 1);
+        header(&d, VIRTIO_BLK_T_IN, 6);
+        d.submit(&[(HDR, 16, false), (DATA, 512, true), (STATUS, 1, true)]);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(d.used_idx(), 0, "not before DRIVER_OK");
+        d.set_reg(0x070, 1 | 2 | 8 | 4);
+        d.wait_used();
+        assert_eq!(status(&d), VIRTIO_BLK_S_OK);
+    }
+
     #[test]
     fn open_errors_name_the_file() {
         let err = Block::open("/nonexistent/disk.img", false).unwrap_err();

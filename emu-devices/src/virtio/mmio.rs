@@ -156,6 +156,7 @@ struct Shared {
     /// Everything offered: the device's bits plus the transport's.
     offered: u64,
     queue_max: u16,
+    num_queues: u16,
 }
 
 /// A virtio-mmio transport with its device. Dropping it stops the worker thread (after the
@@ -219,7 +220,16 @@ impl VirtioMmio {
             device_id,
             offered,
             queue_max,
+            num_queues,
         });
+        if num_queues == 0 {
+            // Nothing will ever be notified (an empty slot): no thread.
+            return Ok(VirtioMmio {
+                shared,
+                doorbell: None,
+                worker: None,
+            });
+        }
         let (tx, rx) = crossbeam_channel::bounded(1);
         let worker_shared = Arc::clone(&shared);
         let worker = std::thread::Builder::new()
@@ -236,12 +246,9 @@ impl VirtioMmio {
         })
     }
 
-    fn notify(&self, queue: u64) {
-        let nq = lock(&self.shared.state).queues.len() as u64;
-        if queue >= nq {
-            return;
-        }
-        self.shared.notified.fetch_or(1 << queue, Ordering::SeqCst);
+    /// Marks queues (a bit mask) as notified and wakes the worker.
+    fn notify(&self, queues: u64) {
+        self.shared.notified.fetch_or(queues, Ordering::SeqCst);
         if let Some(tx) = &self.doorbell {
             // Full means a wake-up is already pending; it will see this queue's bit.
             match tx.try_send(()) {
@@ -283,7 +290,10 @@ impl VirtioMmio {
     fn write_reg(&self, offset: u64, value: u32) {
         let sh = &self.shared;
         if offset == reg::QUEUE_NOTIFY {
-            return self.notify(value.into());
+            if value < u32::from(sh.num_queues) {
+                self.notify(1 << value);
+            }
+            return;
         }
         if offset == reg::STATUS {
             return self.write_status(value);
@@ -363,7 +373,7 @@ impl VirtioMmio {
         if value == 0 {
             return sh.reset();
         }
-        let accepted = {
+        let (accepted, driver_ok) = {
             let mut st = sh.lock_state();
             // The driver sets bits; DEVICE_NEEDS_RESET stays until reset (2.1.2).
             let mut new = (value & 0xff & !status::DEVICE_NEEDS_RESET)
@@ -379,11 +389,17 @@ impl VirtioMmio {
                     accepted = Some(st.driver_features);
                 }
             }
+            let driver_ok = new & !st.status & status::DRIVER_OK != 0;
             st.status = new;
-            accepted
+            (accepted, driver_ok)
         };
         if let Some(features) = accepted {
             lock(&sh.device).ack_features(features);
+        }
+        if driver_ok {
+            // Buffers a driver made available (and maybe notified) before DRIVER_OK were
+            // not touched then (2.1.2: the device waits for DRIVER_OK); look at them now.
+            self.notify(u64::MAX);
         }
     }
 
@@ -469,7 +485,7 @@ impl Shared {
                 if mask == 0 {
                     break;
                 }
-                for q in 0..MAX_QUEUES {
+                for q in 0..self.num_queues {
                     if mask & (1 << q) != 0 && self.service(q) {
                         // More work than one round: come back after letting a reset in.
                         self.notified.fetch_or(1 << q, Ordering::SeqCst);
@@ -770,6 +786,19 @@ mod tests {
             .unwrap();
         // Still a virtio device answering.
         assert_eq!(d.reg(0x000), MAGIC_VALUE);
+    }
+
+    #[test]
+    fn empty_slot() {
+        let d = Driver::new(Box::new(crate::virtio::Empty));
+        assert_eq!(
+            (d.reg(0x000), d.reg(0x004), d.reg(0x008)),
+            (MAGIC_VALUE, 2, 0)
+        );
+        assert_eq!(d.reg(0x034), 0);
+        d.set_reg(0x050, 0);
+        d.set_reg(0x044, 1);
+        assert_eq!(d.reg(0x044), 0);
     }
 
     #[test]

@@ -82,6 +82,33 @@ pub trait VirtioDevice: Send {
     fn process(&mut self, queue: u16, chain: &mut DescChain<'_>) -> u32;
 }
 
+/// An empty transport slot (device ID 0). QEMU's `virt` board always has its eight
+/// virtio-mmio transports, occupied or not; a driver ignores a device with ID 0 (4.2.3.1.1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Empty;
+
+impl VirtioDevice for Empty {
+    fn device_id(&self) -> u32 {
+        0
+    }
+
+    fn features(&self) -> u64 {
+        0
+    }
+
+    fn num_queues(&self) -> u16 {
+        0
+    }
+
+    fn queue_max_size(&self) -> u16 {
+        0
+    }
+
+    fn process(&mut self, _queue: u16, _chain: &mut DescChain<'_>) -> u32 {
+        0
+    }
+}
+
 /// The one function through which virtio devices write guest RAM ("DMA"): buffer contents
 /// and the used ring alike. Returns false (writing nothing) outside RAM.
 ///

@@ -70,8 +70,17 @@ impl Driver {
     }
 
     /// Resets and negotiates every offered feature, then sets up queue 0 with `size` entries
-    /// and writes QueueReady, without checking the outcome.
+    /// and writes QueueReady and DRIVER_OK, without checking the outcome.
     pub fn init_raw(&mut self, size: u16) {
+        self.setup(size);
+        self.set_reg(
+            0x070,
+            status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK,
+        );
+    }
+
+    /// [`Driver::init_raw`] short of DRIVER_OK.
+    pub fn setup(&mut self, size: u16) {
         self.set_reg(0x070, 0);
         for a in [DESC, AVAIL, USED] {
             assert!(self.ram.write_bytes(a, &[0; 0x4000]));
@@ -94,10 +103,6 @@ impl Driver {
             self.set_reg(reg + 4, (addr >> 32) as u32);
         }
         self.set_reg(0x044, 1);
-        self.set_reg(
-            0x070,
-            status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK,
-        );
         self.size = size;
         self.avail_idx = 0;
         self.used_seen = 0;
