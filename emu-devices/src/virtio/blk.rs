@@ -59,6 +59,13 @@ pub enum BlockError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("disk image {} is in use by another process (locked)", path.display())]
+    Locked { path: PathBuf },
+    #[error("cannot lock disk image {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read the size of disk image {}: {source}", path.display())]
     Size {
         path: PathBuf,
@@ -103,6 +110,20 @@ impl Block {
                 path: path.clone(),
                 source,
             })?;
+        // Two emulators writing one image corrupt it: hold an advisory lock (exclusive for
+        // read-write, shared for read-only) as long as the device lives, as QEMU does.
+        let locked = if readonly {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match locked {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(BlockError::Locked { path }),
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(BlockError::Lock { path, source })
+            }
+        }
         let size = file
             .metadata()
             .map_err(|source| BlockError::Size {
@@ -608,5 +629,18 @@ mod tests {
     fn open_errors_name_the_file() {
         let err = Block::open("/nonexistent/disk.img", false).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/disk.img"), "{err}");
+    }
+
+    #[test]
+    fn image_in_use_is_refused() {
+        let img = image();
+        let first = Block::open(img.path(), false).unwrap();
+        let err = Block::open(img.path(), false).unwrap_err();
+        assert!(matches!(err, BlockError::Locked { .. }), "{err}");
+        assert!(Block::open(img.path(), true).is_err());
+        drop(first);
+        let a = Block::open(img.path(), true).unwrap();
+        let b = Block::open(img.path(), true).unwrap();
+        assert_eq!(a.capacity() + b.capacity(), 128);
     }
 }
