@@ -9,3 +9,4 @@ pub mod power;
 pub mod rom;
 pub mod rtc;
 pub mod uart;
+pub mod virtio;
