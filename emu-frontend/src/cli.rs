@@ -225,7 +225,9 @@ pub fn parse_smp(s: &str) -> Result<usize, String> {
     let cpus = cpus.unwrap_or_else(|| "1".into());
     match cpus.parse::<usize>() {
         Ok(n @ 1..=MAX_HARTS) => Ok(n),
-        _ => Err(format!("'{cpus}' is not a hart count from 1 to {MAX_HARTS}")),
+        _ => Err(format!(
+            "'{cpus}' is not a hart count from 1 to {MAX_HARTS}"
+        )),
     }
 }
 

@@ -3,24 +3,42 @@
 //! The memory map follows QEMU's `hw/riscv/virt.c` so software written for it runs
 //! unchanged. HTIF is added when the program defines `tohost`, as on Spike.
 
-use crate::cli::{Bios, SemihostingConfig};
-use crate::run::{HartSlot, HartStart, HsmState};
+use crate::cli::{Bios, SemihostingConfig, Serial};
 use crate::loader::{Image, RAM_BASE};
+use crate::run::{HartSlot, HartStart, HsmState};
 use crate::semihosting::{Console, HeapInfo, Semihosting};
 use crate::trace::TraceItems;
 use anyhow::Context;
 use emu_devices::clint::Clint;
 use emu_devices::htif::{Htif, HtifOutput, HTIF_SIZE};
+use emu_devices::irq::IrqLine;
+use emu_devices::plic::Plic;
+use emu_devices::power::SifiveTest;
+use emu_devices::rtc::GoldfishRtc;
 use emu_devices::uart::Uart16550;
+use emu_devices::virtio::{self, VirtioDevice, VirtioMmio};
 use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// QEMU virt memory map (hw/riscv/virt.c, `virt_memmap`).
+/// QEMU virt memory map (hw/riscv/virt.c, `virt_memmap`) and interrupt numbers.
 pub mod memmap {
     pub use emu_devices::clint::{CLINT_BASE, CLINT_SIZE};
-    pub use emu_devices::uart::{UART0_BASE, UART0_SIZE};
+    pub use emu_devices::plic::{PLIC_BASE, PLIC_SIZE};
+    pub use emu_devices::power::{SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE};
+    pub use emu_devices::rtc::{RTC_BASE, RTC_IRQ, RTC_SIZE};
+    pub use emu_devices::uart::{UART0_BASE, UART0_IRQ, UART0_SIZE};
+    pub use emu_devices::virtio::{VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE};
+    pub const MROM_BASE: u64 = 0x1000;
+    pub const MROM_SIZE: u64 = 0xf000;
     pub const DRAM_BASE: u64 = super::RAM_BASE;
+}
+
+/// A device on one of the eight virtio-mmio slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VirtioSpec {
+    Block { file: PathBuf, readonly: bool },
+    Rng,
 }
 
 /// Everything needed to build and start the machine, already validated by the CLI.
@@ -34,6 +52,52 @@ pub struct MachineConfig {
     pub jit_cache_size: usize,
     pub bios: Bios,
     pub harts: usize,
+    /// Slot 0 (0x10001000, IRQ 1) first.
+    pub virtio: Vec<VirtioSpec>,
+}
+
+/// What outlives a guest reboot: the run control (Ctrl-a x and signals reach it), the UART
+/// with its host console (the input thread keeps feeding it).
+pub struct Host {
+    pub control: Arc<MachineControl>,
+    pub uart: Arc<Uart16550>,
+    console: Option<emu_devices::console::Console>,
+}
+
+impl Host {
+    pub fn new(serial: &Serial) -> anyhow::Result<Host> {
+        let control = Arc::new(MachineControl::default());
+        let (out, input): (Box<dyn std::io::Write + Send>, bool) = match serial {
+            Serial::Stdio => (Box::new(std::io::stdout()), true),
+            Serial::File(path) => (
+                Box::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("--serial file:{}", path.display()))?,
+                ),
+                false,
+            ),
+            Serial::None => (Box::new(std::io::sink()), false),
+        };
+        let uart = Arc::new(Uart16550::new(out));
+        let console = if input {
+            Some(emu_devices::console::Console::start(
+                uart.clone(),
+                control.clone(),
+            )?)
+        } else {
+            None
+        };
+        Ok(Host {
+            control,
+            uart,
+            console,
+        })
+    }
+
+    /// Puts the terminal back (before the process exits).
+    pub fn close(&mut self) {
+        self.console = None;
+    }
 }
 
 pub struct Machine {
@@ -53,6 +117,9 @@ pub struct Machine {
     pub slots: Vec<HartSlot>,
     /// The built-in SBI when no firmware runs in M-mode.
     pub sbi: Option<crate::board_sbi::BuiltinSbi>,
+    pub uart: Arc<Uart16550>,
+    /// Kept for their threads (dropping a device stops its thread).
+    _devices: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -66,20 +133,39 @@ impl std::fmt::Debug for Machine {
 
 impl Machine {
     /// Checks the image, allocates RAM, loads the image and puts the devices on the bus.
-    pub fn build(cfg: &MachineConfig) -> anyhow::Result<Machine> {
+    pub fn build(cfg: &MachineConfig, host: &Host) -> anyhow::Result<Machine> {
         // Parse first: a bad file is reported before any RAM is allocated.
         let image = Image::open(&cfg.kernel, memmap::DRAM_BASE, cfg.ram_size)?;
+        // Open the disks before anything runs, so a bad --drive is one line and no guest.
+        let mut virtio_devs: Vec<Box<dyn VirtioDevice>> = Vec::new();
+        for spec in &cfg.virtio {
+            virtio_devs.push(match spec {
+                VirtioSpec::Block { file, readonly } => Box::new(
+                    virtio::Block::open(file, *readonly)
+                        .map_err(|e| anyhow::anyhow!("--drive file={}: {e}", file.display()))?,
+                ),
+                VirtioSpec::Rng => Box::new(virtio::Rng::new()),
+            });
+        }
+        if virtio_devs.len() > memmap::VIRTIO_COUNT as usize {
+            anyhow::bail!(
+                "{} virtio devices given; the virt board has {} virtio-mmio slots",
+                virtio_devs.len(),
+                memmap::VIRTIO_COUNT
+            );
+        }
         let ram = Arc::new(
             GuestRam::new(memmap::DRAM_BASE, cfg.ram_size).context("cannot create guest RAM")?,
         );
         image.load_into(&ram);
 
-        let control = Arc::new(MachineControl::default());
+        let control = host.control.clone();
         let clock = Clock::default();
         let harts: Vec<_> = (0..cfg.harts)
             .map(|_| Arc::new(HartSignals::default()))
             .collect();
         let mut bus = Bus::new(ram.clone());
+        let mut devices: Vec<Arc<dyn std::any::Any + Send + Sync>> = Vec::new();
 
         // HTIF overlays the `tohost`/`fromhost` cells of a bare-metal program, as on Spike.
         let htif = match image.tohost {
@@ -101,10 +187,50 @@ impl Machine {
         // collide with them; add_mmio reports that.
         let clint = Arc::new(Clint::new(clock, harts.clone()));
         bus.add_mmio("clint", memmap::CLINT_BASE, memmap::CLINT_SIZE, clint)?;
-        // Console output only for now: terminal input and the UART interrupt (PLIC) come
-        // with the interrupt controller.
-        let uart = Arc::new(Uart16550::new(Box::new(std::io::stdout())));
-        bus.add_mmio("uart0", memmap::UART0_BASE, memmap::UART0_SIZE, uart)?;
+        let plic = Arc::new(Plic::new(harts.clone()));
+        bus.add_mmio("plic", memmap::PLIC_BASE, memmap::PLIC_SIZE, plic.clone())?;
+        let uart = host.uart.clone();
+        uart.connect_irq(IrqLine::new(plic.clone(), memmap::UART0_IRQ));
+        bus.add_mmio(
+            "uart0",
+            memmap::UART0_BASE,
+            memmap::UART0_SIZE,
+            uart.clone(),
+        )?;
+        let rtc = Arc::new(
+            GoldfishRtc::new(IrqLine::new(plic.clone(), memmap::RTC_IRQ))
+                .context("cannot start the RTC thread")?,
+        );
+        bus.add_mmio("rtc", memmap::RTC_BASE, memmap::RTC_SIZE, rtc.clone())?;
+        devices.push(rtc);
+        let test = Arc::new(SifiveTest::new(control.clone()));
+        bus.add_mmio(
+            "test",
+            memmap::SIFIVE_TEST_BASE,
+            memmap::SIFIVE_TEST_SIZE,
+            test,
+        )?;
+        let mut virtio_devs = virtio_devs.into_iter();
+        for slot in 0..memmap::VIRTIO_COUNT {
+            let dev: Box<dyn VirtioDevice> = virtio_devs
+                .next()
+                .unwrap_or_else(|| Box::new(virtio::Empty));
+            let mmio = Arc::new(
+                VirtioMmio::new(
+                    dev,
+                    ram.clone(),
+                    IrqLine::new(plic.clone(), memmap::VIRTIO_IRQ + slot),
+                )
+                .context("cannot start a virtio device thread")?,
+            );
+            bus.add_mmio(
+                &format!("virtio{slot}"),
+                memmap::VIRTIO_MMIO_BASE + slot as u64 * memmap::VIRTIO_MMIO_SIZE,
+                memmap::VIRTIO_MMIO_SIZE,
+                mmio.clone(),
+            )?;
+            devices.push(mmio);
+        }
 
         let entry = image.entry;
         let dtb_addr = 0;
@@ -157,6 +283,8 @@ impl Machine {
             jit_cache_size: cfg.jit_cache_size,
             slots,
             sbi,
+            uart,
+            _devices: devices,
         })
     }
 

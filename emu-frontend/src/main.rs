@@ -3,18 +3,18 @@
 //! Exit status: the guest's (HTIF / semihosting / power-off), 2 for bad input (options,
 //! files), 101 for an internal error.
 
+mod board_sbi;
 mod cli;
 mod loader;
 mod machine;
 mod run;
-mod board_sbi;
 mod semihosting;
 mod trace;
 
 use anyhow::{anyhow, bail};
 use clap::Parser;
 use cli::{Cli, Command, RunArgs, SemihostingConfig};
-use machine::{Machine, MachineConfig};
+use machine::{Host, Machine, MachineConfig, VirtioSpec};
 use trace::TraceItems;
 
 /// Exit status for bad input (as clap uses for usage errors).
@@ -114,15 +114,25 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         None => TraceItems::default(),
     };
     let cfg = machine_config(&a, trace)?;
+    let serial = cli::Serial::parse(a.serial.as_deref()).map_err(|e| anyhow!("--serial: {e}"))?;
     trace::init(&trace, a.trace_file.as_deref())?;
-    // A guest reboot (power device, SBI SRST) builds the machine afresh: new RAM with the
-    // images reloaded, devices at their reset state, harts at the boot protocol's start.
+    let mut host = Host::new(&serial)?;
+    let result = run_until_poweroff(&cfg, &host);
+    host.close();
+    result
+}
+
+/// Runs the machine; a guest reboot (power device, SBI SRST) builds it afresh: new RAM with
+/// the images reloaded, devices at their reset state, harts at the boot protocol's start.
+fn run_until_poweroff(cfg: &MachineConfig, host: &Host) -> anyhow::Result<i32> {
     loop {
-        let machine = Machine::build(&cfg)?;
+        let machine = Machine::build(cfg, host)?;
         let code = machine.run()?;
-        if !machine.control.reset_requested() {
+        if !host.control.reset_requested() {
             return Ok(code);
         }
+        drop(machine);
+        host.control.clear_reset();
     }
 }
 
@@ -152,24 +162,7 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
     if let Some(d) = a.display.as_deref().filter(|d| *d != "none") {
         bail!("--display {d}: only --display none is supported in this version");
     }
-    if let Some(s) = a
-        .serial
-        .as_deref()
-        .filter(|s| !matches!(*s, "stdio" | "mon:stdio"))
-    {
-        bail!("--serial {s}: only --serial stdio is supported in this version");
-    }
-    let unsupported = [
-        ("append", a.append.is_some()),
-        ("initrd", a.initrd.is_some()),
-        ("dtb", a.dtb.is_some()),
-        ("drive", !a.drive.is_empty()),
-        ("device", !a.device.is_empty()),
-        ("global", !a.global.is_empty()),
-    ];
-    if let Some((name, _)) = unsupported.iter().find(|(_, given)| *given) {
-        bail!("--{name} is not supported in this version");
-    }
+    let virtio = virtio_devices(a)?;
     let mut sh = SemihostingConfig {
         enabled: a.semihosting,
         args: Vec::new(),
@@ -187,5 +180,49 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         jit_cache_size: a.jit_cache_size as usize,
         bios,
         harts,
+        virtio,
     })
+}
+
+/// The virtio-mmio devices in slot order: `--drive`s (if=virtio) as given, then `--device`s
+/// (a `virtio-blk-device,drive=ID` takes the `if=none` drive with that id).
+fn virtio_devices(a: &RunArgs) -> anyhow::Result<Vec<VirtioSpec>> {
+    let mut drives = Vec::new();
+    let mut out = Vec::new();
+    for d in &a.drive {
+        let spec = cli::DriveSpec::parse(d).map_err(|e| anyhow!("--drive {d}: {e}"))?;
+        if spec.attach_now {
+            out.push(VirtioSpec::Block {
+                file: spec.file.clone(),
+                readonly: spec.readonly,
+            });
+        }
+        drives.push(spec);
+    }
+    for dev in &a.device {
+        let mut items = dev.split(',');
+        let driver = items.next().unwrap_or("");
+        let props: Vec<(&str, &str)> = items
+            .map(|kv| kv.split_once('=').unwrap_or((kv, "")))
+            .collect();
+        match driver {
+            "virtio-rng-device" | "virtio-rng" => out.push(VirtioSpec::Rng),
+            "virtio-blk-device" | "virtio-blk" => {
+                let Some((_, id)) = props.iter().find(|(k, _)| *k == "drive") else {
+                    bail!("--device {dev}: drive=ID is missing");
+                };
+                let Some(d) = drives.iter().find(|d| d.id.as_deref() == Some(id)) else {
+                    bail!("--device {dev}: no --drive with id={id}");
+                };
+                out.push(VirtioSpec::Block {
+                    file: d.file.clone(),
+                    readonly: d.readonly,
+                });
+            }
+            _ => bail!(
+                "--device {driver}: unknown device (known: virtio-blk-device, virtio-rng-device)"
+            ),
+        }
+    }
+    Ok(out)
 }

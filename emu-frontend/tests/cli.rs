@@ -200,18 +200,25 @@ fn bad_options() {
         &["sifive_u"],
     );
     assert_usage_error(&rvx(&["run", "-bios", "none"]), &["--kernel"]);
-    assert_usage_error(
-        &rvx(&[
-            "run",
-            "-bios",
-            "none",
-            "-kernel",
-            "x",
-            "-drive",
-            "file=a.img",
-        ]),
-        &["a.img"],
-    );
+    let dir = tempfile::tempdir().unwrap();
+    let k = write_temp(&dir, "k.bin", &[0x73, 0, 0x10, 0x10]);
+    let k = k.to_str().unwrap();
+    let missing = dir.path().join("a.img");
+    let missing_opt = format!("file={}", missing.display());
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["-drive", &missing_opt], &["a.img", "--drive"]),
+        (&["-drive", "file=x.img,format=qcow2"], &["qcow2", "raw"]),
+        (&["-drive", "format=raw"], &["file=PATH"]),
+        (&["-drive", "file=x,frob=1"], &["frob"]),
+        (&["-device", "e1000"], &["e1000", "virtio-blk-device"]),
+        (&["-device", "virtio-blk-device,drive=d9"], &["d9"]),
+        (&["-serial", "tcp:1234"], &["--serial", "tcp:1234"]),
+    ];
+    for (extra, needles) in cases {
+        let mut args = vec!["run", "-bios", "none", "-kernel", k];
+        args.extend_from_slice(extra);
+        assert_usage_error(&rvx(&args), needles);
+    }
 }
 
 #[test]
