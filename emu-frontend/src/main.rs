@@ -14,6 +14,8 @@ mod machine;
 #[allow(dead_code)]
 mod mrom;
 mod run;
+#[allow(dead_code)]
+mod sbi;
 mod semihosting;
 mod trace;
 
