@@ -385,7 +385,7 @@ fn align_up(v: u64, align: u64) -> Option<u64> {
 /// `text_offset` asks to be.
 pub fn kernel_start_addr(ram_base: u64, firmware_end: Option<u64>) -> u64 {
     let from = firmware_end.unwrap_or(ram_base + KERNEL_ALIGN);
-    align_up(from, KERNEL_ALIGN).unwrap_or(u64::MAX & !(KERNEL_ALIGN - 1))
+    align_up(from, KERNEL_ALIGN).unwrap_or(!(KERNEL_ALIGN - 1))
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {

@@ -175,6 +175,22 @@ pub trait SbiMachine: Sync {
     fn system_reset(&self, kind: ResetType, reason: ResetReason);
 }
 
+/// menvcfg bits the built-in SBI grants S-mode, as OpenSBI does for the extensions the
+/// device tree lists (privileged spec 3.1.18): Zicboz's `cbo.zero` (CBZE), Zicbom's
+/// `cbo.clean`/`cbo.flush` (CBCFE) and `cbo.inval` executing as itself (CBIE = 0b11).
+/// Without CBZE, Linux (6.7 and later) takes an illegal-instruction trap in `clear_page`
+/// as soon as the tree lists Zicboz.
+pub const MENVCFG_SUPERVISOR: u64 =
+    emu_cpu::csr::envcfg::CBZE | emu_cpu::csr::envcfg::CBCFE | emu_cpu::csr::envcfg::CBIE;
+
+/// Readies a hart for the built-in SBI: S-mode `ecall`s come to [`handle_ecall`], and the
+/// cache-block instructions the device tree advertises are enabled for S-mode. Call once
+/// per hart, before or after `enter_supervisor` (which keeps these menvcfg bits).
+pub fn configure_hart(hart: &mut emu_cpu::Hart) {
+    hart.set_sbi(true);
+    hart.csr.menvcfg |= MENVCFG_SUPERVISOR;
+}
+
 /// What the calling hart's thread does after [`handle_ecall`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SbiAction {
@@ -973,5 +989,48 @@ mod tests {
         assert!(m.out.lock().unwrap().ends_with(b"Q"));
         // Legacy IPI/fences take virtual-address masks: not supported.
         assert_eq!(call_on(&m, &hart(0), 0x04, 0, &[0]).0, -2);
+    }
+
+    /// The real hart: configure_hart lets S-mode run `cbo.zero`, and an S-mode `ecall`
+    /// comes back as `Exit::Sbi` that handle_ecall answers in a0/a1.
+    #[test]
+    fn real_hart_round_trip() {
+        use emu_cpu::{Exit, Hart, HartConfig};
+        use emu_mmu::{Bus, Clock, GuestRam, HartSignals, MachineControl};
+        let ram = Arc::new(GuestRam::new(RAM, 0x1_0000).unwrap());
+        let code: [u32; 6] = [
+            0x0045_a00f, // cbo.zero (a1)
+            0x0100_0893, // li a7, 0x10 (BASE)
+            0x0000_0813, // li a6, 0 (get_spec_version)
+            0x0000_0073, // ecall
+            0x0080_0893, // li a7, 8 (legacy shutdown)
+            0x0000_0073, // ecall
+        ];
+        for (i, w) in code.iter().enumerate() {
+            ram.write(RAM + 4 * i as u64, 4, *w as u64);
+        }
+        ram.write_bytes(RAM + 0x1000, &[0xff; 64]);
+        let mut h = Hart::new(HartConfig {
+            hartid: 0,
+            bus: Arc::new(Bus::new(ram.clone())),
+            signals: Arc::new(HartSignals::default()),
+            control: Arc::new(MachineControl::default()),
+            clock: Clock::default(),
+        });
+        configure_hart(&mut h);
+        h.enter_supervisor(RAM, 0, RAM + 0x1008);
+        let m = FakeMachine::new(1);
+        assert_eq!(h.run(), Exit::Sbi);
+        assert_eq!(ram.read(RAM + 0x1000, 8), Some(0));
+        assert_eq!(ram.read(RAM + 0x1038, 8), Some(0));
+        assert_eq!(h.pc(), RAM + 16);
+        assert_eq!(handle_ecall(&mut h, &m), SbiAction::Resume);
+        assert_eq!((h.xreg(10), h.xreg(11)), (0, SBI_SPEC_VERSION));
+        assert_eq!(h.run(), Exit::Sbi);
+        assert_eq!(handle_ecall(&mut h, &m), SbiAction::SystemReset);
+        assert_eq!(
+            m.events(),
+            [Ev::Reset(ResetType::Shutdown, ResetReason::NoReason)]
+        );
     }
 }
