@@ -483,7 +483,7 @@ impl Hart {
 
     /// WFI: sleeps until an interrupt is pending (enabled in mie, whatever the global
     /// enables), the stop flag, or the next timer deadline.
-    pub(crate) fn wait_for_interrupt(&mut self) {
+    pub fn wait_for_interrupt(&mut self) {
         loop {
             if self.control.stop_requested() {
                 return;

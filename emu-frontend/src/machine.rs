@@ -5,7 +5,8 @@
 
 use crate::cli::{Bios, SemihostingConfig, Serial};
 use crate::loader::{Image, RAM_BASE};
-use crate::run::{HartSlot, HartStart, HsmState};
+use crate::loader::{self as boot_loader, KernelInfo};
+use crate::run::HartStart;
 use crate::semihosting::{Console, HeapInfo, Semihosting};
 use crate::trace::TraceItems;
 use anyhow::Context;
@@ -29,8 +30,7 @@ pub mod memmap {
     pub use emu_devices::rtc::{RTC_BASE, RTC_IRQ, RTC_SIZE};
     pub use emu_devices::uart::{UART0_BASE, UART0_IRQ, UART0_SIZE};
     pub use emu_devices::virtio::{VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE};
-    pub const MROM_BASE: u64 = 0x1000;
-    pub const MROM_SIZE: u64 = 0xf000;
+    pub use crate::mrom::{MROM_BASE, MROM_SIZE};
     pub const DRAM_BASE: u64 = super::RAM_BASE;
 }
 
@@ -52,6 +52,13 @@ pub struct MachineConfig {
     pub jit_cache_size: usize,
     pub bios: Bios,
     pub harts: usize,
+    pub initrd: Option<PathBuf>,
+    /// Kernel command line (`--append`).
+    pub append: Option<String>,
+    /// A device tree to use instead of the generated one (`--dtb`).
+    pub dtb: Option<PathBuf>,
+    /// Write the device tree here and stop (`--dumpdtb`).
+    pub dumpdtb: Option<PathBuf>,
     /// Slot 0 (0x10001000, IRQ 1) first.
     pub virtio: Vec<VirtioSpec>,
 }
@@ -113,8 +120,12 @@ pub struct Machine {
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
     pub jit_cache_size: usize,
-    /// Per-hart lifecycle (SBI HSM), in hart order.
-    pub slots: Vec<HartSlot>,
+    /// How each hart starts, in hart order.
+    pub starts: Vec<HartStart>,
+    /// The device tree the guest was given.
+    pub dtb: Vec<u8>,
+    /// One past the kernel (and initrd): where free RAM starts, for the semihosting heap.
+    pub kernel_end: u64,
     /// The built-in SBI when no firmware runs in M-mode.
     pub sbi: Option<crate::board_sbi::BuiltinSbi>,
     pub uart: Arc<Uart16550>,
@@ -134,7 +145,8 @@ impl std::fmt::Debug for Machine {
 impl Machine {
     /// Checks the image, allocates RAM, loads the image and puts the devices on the bus.
     pub fn build(cfg: &MachineConfig, host: &Host) -> anyhow::Result<Machine> {
-        // Parse first: a bad file is reported before any RAM is allocated.
+        // Parse first: a bad file is reported before any RAM is allocated. An ELF is read
+        // here for its entry and `tohost`; every kernel format is loaded below.
         let image = Image::open(&cfg.kernel, memmap::DRAM_BASE, cfg.ram_size)?;
         // Open the disks before anything runs, so a bad --drive is one line and no guest.
         let mut virtio_devs: Vec<Box<dyn VirtioDevice>> = Vec::new();
@@ -157,7 +169,7 @@ impl Machine {
         let ram = Arc::new(
             GuestRam::new(memmap::DRAM_BASE, cfg.ram_size).context("cannot create guest RAM")?,
         );
-        image.load_into(&ram);
+        let boot = load_boot_images(cfg, &image, &ram)?;
 
         let control = host.control.clone();
         let clock = Clock::default();
@@ -232,18 +244,15 @@ impl Machine {
             devices.push(mmio);
         }
 
-        let entry = image.entry;
-        let dtb_addr = 0;
-        let (slots, sbi) = match &cfg.bios {
+        let fdt = boot.fdt_addr;
+        let (starts, sbi): (Vec<HartStart>, _) = match &cfg.bios {
             Bios::None => (
                 (0..cfg.harts)
-                    .map(|h| {
-                        HartSlot::new(HsmState::StartPending(HartStart::Machine {
-                            pc: entry,
-                            a0: h as u64,
-                            a1: dtb_addr,
-                            a2: 0,
-                        }))
+                    .map(|h| HartStart::Machine {
+                        pc: boot.entry,
+                        a0: h as u64,
+                        a1: fdt,
+                        a2: 0,
                     })
                     .collect(),
                 None,
@@ -251,23 +260,41 @@ impl Machine {
             Bios::BuiltIn => (
                 (0..cfg.harts)
                     .map(|h| {
-                        HartSlot::new(if h == 0 {
-                            HsmState::StartPending(HartStart::Supervisor {
-                                pc: entry,
-                                a1: dtb_addr,
-                            })
+                        if h == 0 {
+                            HartStart::Supervisor {
+                                pc: boot.entry,
+                                a1: fdt,
+                            }
                         } else {
-                            HsmState::Stopped
-                        })
+                            HartStart::Stopped
+                        }
                     })
                     .collect(),
-                Some(crate::board_sbi::BuiltinSbi::default()),
+                Some(crate::board_sbi::BuiltinSbi::new(cfg.harts)),
             ),
-            Bios::File(f) => anyhow::bail!(
-                "--bios {}: firmware files are not supported yet",
-                f.display()
+            // Every hart runs the boot ROM, which hands the firmware a0 = hartid, a1 = the
+            // device tree and a2 = fw_dynamic_info (QEMU's reset vector).
+            Bios::File(_) => (
+                vec![
+                    HartStart::Machine {
+                        pc: memmap::MROM_BASE,
+                        a0: 0,
+                        a1: 0,
+                        a2: 0,
+                    };
+                    cfg.harts
+                ],
+                None,
             ),
         };
+        if let Some(rom) = boot.rom {
+            bus.add_mmio(
+                "mrom",
+                memmap::MROM_BASE,
+                memmap::MROM_SIZE,
+                Arc::new(emu_devices::rom::Rom::new(rom, memmap::MROM_SIZE as usize)),
+            )?;
+        }
 
         Ok(Machine {
             ram,
@@ -281,9 +308,11 @@ impl Machine {
             trace: cfg.trace,
             accel: cfg.accel,
             jit_cache_size: cfg.jit_cache_size,
-            slots,
+            starts,
             sbi,
             uart,
+            dtb: boot.dtb,
+            kernel_end: boot.kernel_end,
             _devices: devices,
         })
     }
@@ -298,7 +327,7 @@ impl Machine {
             cfg.args.join(" ")
         };
         let heap = HeapInfo::for_ram(
-            self.image.end,
+            self.kernel_end,
             self.ram.base(),
             self.ram.base() + self.ram.size(),
         );
@@ -314,4 +343,77 @@ impl Machine {
         }
         Ok(code)
     }
+}
+
+/// What loading the boot images decided.
+struct BootImages {
+    /// Where the kernel starts (M-mode with `--bios none`, S-mode with the built-in SBI).
+    entry: u64,
+    kernel_end: u64,
+    fdt_addr: u64,
+    dtb: Vec<u8>,
+    /// The boot ROM's contents, when firmware runs from the reset vector.
+    rom: Option<Vec<u8>>,
+}
+
+/// Loads firmware, kernel, initrd and device tree as QEMU's virt board places them
+/// (hw/riscv/boot.c): the kernel at the start of RAM with `--bios none`, 2 MiB in with the
+/// built-in SBI, at the 2 MiB boundary after a firmware file otherwise; the initrd above it,
+/// the device tree at the top of RAM.
+fn load_boot_images(
+    cfg: &MachineConfig,
+    image: &Image,
+    ram: &GuestRam,
+) -> anyhow::Result<BootImages> {
+    let base = ram.base();
+    let firmware = match &cfg.bios {
+        Bios::File(path) => Some(boot_loader::load_firmware(path, ram)?),
+        _ => None,
+    };
+    let kernel: KernelInfo = match &cfg.bios {
+        // As before: an ELF at its addresses entered at e_entry, anything else at the base.
+        Bios::None => {
+            image.load_into(ram);
+            KernelInfo {
+                entry: image.entry,
+                end: image.end,
+                format: boot_loader::KernelFormat::Raw,
+            }
+        }
+        Bios::BuiltIn => boot_loader::load_kernel(
+            &cfg.kernel,
+            ram,
+            boot_loader::kernel_start_addr(base, None),
+        )?,
+        Bios::File(_) => boot_loader::load_kernel(
+            &cfg.kernel,
+            ram,
+            boot_loader::kernel_start_addr(base, firmware.map(|f| f.end)),
+        )?,
+    };
+    let initrd = match &cfg.initrd {
+        Some(path) => Some(boot_loader::load_initrd(path, ram, &kernel)?),
+        None => None,
+    };
+    let dtb = match &cfg.dtb {
+        Some(path) => std::fs::read(path).with_context(|| format!("--dtb {}", path.display()))?,
+        None => {
+            let mut fc = crate::fdt::FdtConfig::virt(cfg.ram_size, cfg.harts);
+            fc.bootargs = cfg.append.clone();
+            fc.initrd = initrd;
+            crate::fdt::build(&fc).context("cannot build the device tree")?
+        }
+    };
+    let used_end = initrd.map_or(kernel.end, |(_, end)| end.max(kernel.end));
+    let fdt_addr =
+        boot_loader::fdt_placement(base, cfg.ram_size, dtb.len() as u64, used_end)?;
+    ram.write_bytes(fdt_addr, &dtb);
+    let rom = firmware.map(|f| crate::mrom::reset_rom(f.start, fdt_addr, kernel.entry));
+    Ok(BootImages {
+        entry: kernel.entry,
+        kernel_end: used_end,
+        fdt_addr,
+        dtb,
+        rom,
+    })
 }

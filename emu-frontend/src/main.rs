@@ -5,22 +5,16 @@
 
 mod board_sbi;
 mod cli;
-// fdt, mrom, sbi and loader's Linux boot functions: the boot pieces of issue 4, wired into
-// the machine by the integrator (who drops these allows).
-#[allow(dead_code)]
 mod fdt;
-#[allow(dead_code)]
 mod loader;
 mod machine;
-#[allow(dead_code)]
 mod mrom;
 mod run;
-#[allow(dead_code)]
 mod sbi;
 mod semihosting;
 mod trace;
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context};
 use clap::Parser;
 use cli::{Cli, Command, RunArgs, SemihostingConfig};
 use machine::{Host, Machine, MachineConfig, VirtioSpec};
@@ -136,6 +130,11 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
 fn run_until_poweroff(cfg: &MachineConfig, host: &Host) -> anyhow::Result<i32> {
     loop {
         let machine = Machine::build(cfg, host)?;
+        if let Some(path) = &cfg.dumpdtb {
+            std::fs::write(path, &machine.dtb)
+                .with_context(|| format!("--dumpdtb {}", path.display()))?;
+            return Ok(0);
+        }
         let code = machine.run()?;
         if !host.control.reset_requested() {
             return Ok(code);
@@ -158,11 +157,20 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
     if accel == emu_cpu::Accel::Jit && !cfg!(target_arch = "x86_64") {
         bail!("--accel jit: this host has no JIT backend (use --accel interp)");
     }
-    if a.machine != "virt" {
-        bail!(
-            "unknown machine '{}' for -M/--machine (valid: virt)",
-            a.machine
-        );
+    // QEMU's `-M virt,dumpdtb=FILE` spelling of --dumpdtb.
+    let mut dumpdtb = a.dumpdtb.clone();
+    let mut mparts = a.machine.split(',');
+    let board = mparts.next().unwrap_or("");
+    if board != "virt" {
+        bail!("unknown machine '{board}' for -M/--machine (valid: virt)");
+    }
+    for prop in mparts {
+        match prop.split_once('=') {
+            Some(("dumpdtb", f)) => dumpdtb = Some(f.into()),
+            // Accepted for QEMU command lines; rvx has no ACLINT/AIA choice to make.
+            Some(("aclint" | "aia" | "acpi", _)) => {}
+            _ => bail!("-M virt,{prop}: unknown machine property (known: dumpdtb)"),
+        }
     }
     let harts = match &a.smp {
         Some(smp) => cli::parse_smp(smp).map_err(|e| anyhow!("--smp {smp}: {e}"))?,
@@ -190,6 +198,10 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         bios,
         harts,
         virtio,
+        initrd: a.initrd.clone(),
+        append: a.append.clone(),
+        dtb: a.dtb.clone(),
+        dumpdtb,
     })
 }
 

@@ -9,8 +9,7 @@
 use crate::machine::Machine;
 use crate::semihosting::{Outcome, SemihostGuest, Semihosting};
 use emu_cpu::{Exit, Hart, HartConfig, TraceFlags};
-use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::sync::Mutex;
 
 impl SemihostGuest for Hart {
     fn xreg(&self, i: usize) -> u64 {
@@ -34,75 +33,18 @@ pub enum HartStart {
     Machine { pc: u64, a0: u64, a1: u64, a2: u64 },
     /// S-mode at `pc` with a0 = hartid and a1 = `a1`, as the built-in SBI starts a kernel.
     Supervisor { pc: u64, a1: u64 },
-}
-
-/// SBI HSM hart states (SBI spec table 9.1) as the built-in SBI tracks them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HsmState {
-    Started,
+    /// Stopped until an SBI hart_start names it (built-in SBI, secondary harts).
     Stopped,
-    StartPending(HartStart),
-}
-
-/// A hart's lifecycle slot, shared between its own thread and the harts that start it.
-#[derive(Debug)]
-pub struct HartSlot {
-    pub state: Mutex<HsmState>,
-    pub wake: Condvar,
-}
-
-impl HartSlot {
-    pub fn new(state: HsmState) -> HartSlot {
-        HartSlot {
-            state: Mutex::new(state),
-            wake: Condvar::new(),
-        }
-    }
-
-    pub fn get(&self) -> HsmState {
-        *self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Moves a stopped hart to start-pending; false if it is not stopped.
-    pub fn request_start(&self, start: HartStart) -> bool {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if *s != HsmState::Stopped {
-            return false;
-        }
-        *s = HsmState::StartPending(start);
-        self.wake.notify_all();
-        true
-    }
-
-    /// Waits (while stopped) until the hart is asked to start or the machine stops.
-    fn wait_for_start(&self, m: &Machine) -> Option<HartStart> {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if m.control.stop_requested() {
-                return None;
-            }
-            if let HsmState::StartPending(start) = *s {
-                *s = HsmState::Started;
-                return Some(start);
-            }
-            s = self
-                .wake
-                .wait_timeout(s, Duration::from_millis(50))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-
-    fn set(&self, state: HsmState) {
-        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
-        self.wake.notify_all();
-    }
 }
 
 /// What a hart thread does after serving an exit.
 pub enum After {
     /// Resume the guest.
     Continue,
+    /// Resume after waiting as WFI does (SBI HSM retentive suspend).
+    Suspend,
+    /// Like `Suspend`, then restart in S-mode (SBI HSM non-retentive suspend).
+    SuspendThen(HartStart),
     /// This hart stops (SBI hart_stop) and waits for the next start.
     StopHart,
     /// The whole machine ends with this status.
@@ -164,29 +106,41 @@ fn run_one(m: &Machine, hartid: usize, semihosting: &Mutex<Option<Semihosting>>)
         .is_some();
     hart.set_semihosting(sh_enabled);
     hart.set_sbi(m.sbi.is_some());
-    let slot = &m.slots[hartid];
+    let mut start = m.starts[hartid];
     loop {
-        let start = slot.wait_for_start(m)?;
-        begin(&mut hart, hartid, start);
+        if start == HartStart::Stopped {
+            let hsm = m.sbi.as_ref().map(|s| &s.hsm)?;
+            let (pc, opaque) = hsm.wait_for_start(hartid, || m.control.stop_requested())?;
+            start = HartStart::Supervisor { pc, a1: opaque };
+        }
+        begin(m, &mut hart, hartid, start);
+        start = HartStart::Stopped;
         loop {
             let exit = hart.run();
             match serve(m, &mut hart, exit, semihosting) {
                 After::Continue => {}
-                After::StopHart => {
-                    slot.set(HsmState::Stopped);
-                    break;
+                After::Suspend => {
+                    hart.wait_for_interrupt();
+                    if let Some(sbi) = &m.sbi {
+                        sbi.hsm.resumed(hartid);
+                    }
                 }
-                After::Exit(code) if m.control.stop_requested() && exit == Exit::Stopped => {
-                    let _ = code;
-                    return None;
+                After::SuspendThen(next) => {
+                    hart.wait_for_interrupt();
+                    if let Some(sbi) = &m.sbi {
+                        sbi.hsm.resumed(hartid);
+                    }
+                    begin(m, &mut hart, hartid, next);
                 }
+                After::StopHart => break,
+                After::Exit(_) if exit == Exit::Stopped => return None,
                 After::Exit(code) => return Some(code),
             }
         }
     }
 }
 
-fn begin(hart: &mut Hart, hartid: usize, start: HartStart) {
+fn begin(m: &Machine, hart: &mut Hart, hartid: usize, start: HartStart) {
     match start {
         HartStart::Machine { pc, a0, a1, a2 } => {
             hart.reset(pc);
@@ -196,8 +150,12 @@ fn begin(hart: &mut Hart, hartid: usize, start: HartStart) {
         }
         HartStart::Supervisor { pc, a1 } => {
             hart.reset(pc);
+            if m.sbi.is_some() {
+                crate::sbi::configure_hart(hart);
+            }
             hart.enter_supervisor(pc, hartid as u64, a1);
         }
+        HartStart::Stopped => {}
     }
 }
 
