@@ -71,6 +71,10 @@ pub struct BlockCache {
     ram: Arc<GuestRam>,
     /// This hart's index in the RAM's code map.
     pub(crate) code_index: usize,
+    /// Guest physical and host address of the start of RAM, to map host addresses from the
+    /// TLB back to physical pages.
+    pub(crate) ram_base: u64,
+    pub(crate) ram_host_base: usize,
     jcache: Box<[JEntry]>,
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
@@ -87,6 +91,8 @@ impl BlockCache {
             map: HashMap::new(),
             by_page: HashMap::new(),
             code_index: ram.register_hart(signals.clone()),
+            ram_base: ram.base(),
+            ram_host_base: ram.host_addr(ram.base()),
             ram: ram.clone(),
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
             retired: Vec::new(),
@@ -178,6 +184,16 @@ impl BlockCache {
             .entry(paddr & PAGE_MASK)
             .or_default()
             .push(paddr);
+    }
+}
+
+impl Drop for BlockCache {
+    /// A dropped hart gives up its marks and its index in the RAM's code map.
+    fn drop(&mut self) {
+        for &page in self.by_page.keys() {
+            self.ram.unmark_code_page(page, self.code_index);
+        }
+        self.ram.unregister_hart(self.code_index);
     }
 }
 

@@ -10,9 +10,9 @@ use crate::hart::Hart;
 use crate::trap::{Cause, Exception};
 use emu_mmu::bus::PageBacking;
 use emu_mmu::ram::{load_host, store_host};
+use emu_mmu::signals::Ticket;
 use emu_mmu::tlb::{MmuIdx, TlbEntry, TLB_CODE, TLB_EMPTY, TLB_MMIO};
 use emu_mmu::walk::{walk, Perms, WalkCtx, WalkFault, SATP_MODE_BARE};
-use emu_mmu::signals::Ticket;
 use emu_mmu::{Access, HartSignals, Priv, PAGE_MASK, PAGE_SIZE};
 
 fn priv_of(idx: MmuIdx) -> (Priv, bool, bool) {
@@ -185,7 +185,7 @@ impl Hart {
 
     /// Guest physical address of host address `host` in guest RAM.
     fn paddr_of_host(&self, host: usize) -> u64 {
-        self.ram.base() + (host - self.ram.host_addr(self.ram.base())) as u64
+        self.blocks.ram_base + (host - self.blocks.ram_host_base) as u64
     }
 
     /// A store is about to reach a page holding decoded code: drop this hart's blocks there
@@ -450,7 +450,7 @@ impl Hart {
     /// the entry so later stores take the slow path.
     fn recheck_code_writes(&mut self) {
         let mut written = Vec::new();
-        let (ram_base, host_base) = (self.ram.base(), self.ram.host_addr(self.ram.base()));
+        let (ram_base, host_base) = (self.blocks.ram_base, self.blocks.ram_host_base);
         for table in self.tlb.tables.iter_mut() {
             for e in table.iter_mut() {
                 let tag = e.addr_write;
@@ -489,7 +489,10 @@ impl Hart {
                 return true;
             };
             if self.stop_requested() || std::time::Instant::now() >= deadline {
-                tracing::warn!(hart = self.hartid, "a remote hart did not service a request in time");
+                tracing::warn!(
+                    hart = self.hartid,
+                    "a remote hart did not service a request in time"
+                );
                 return false;
             }
             // Short waits: a request to us wakes our own sleep, not this one.

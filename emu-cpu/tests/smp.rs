@@ -43,8 +43,10 @@ impl Program {
 
 fn tool(name: &str) -> String {
     let cc = std::env::var("RISCV_CC").unwrap_or_else(|_| "riscv64-unknown-elf-gcc".into());
-    cc.strip_suffix("gcc")
-        .map_or_else(|| format!("riscv64-unknown-elf-{name}"), |p| format!("{p}{name}"))
+    cc.strip_suffix("gcc").map_or_else(
+        || format!("riscv64-unknown-elf-{name}"),
+        |p| format!("{p}{name}"),
+    )
 }
 
 fn run_tool(cmd: &mut Command) -> Vec<u8> {
@@ -166,7 +168,10 @@ impl Machine {
         while !ok(self.flag(offset)) {
             if start.elapsed() > TIMEOUT {
                 self.stop();
-                panic!("timed out waiting for {what} (flag {:#x})", self.flag(offset));
+                panic!(
+                    "timed out waiting for {what} (flag {:#x})",
+                    self.flag(offset)
+                );
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -196,7 +201,7 @@ fn both_engines(test: impl Fn(Accel)) {
 }
 
 const HARTS: u64 = 4;
-const ITERS: u64 = 5_000;
+const ITERS: u64 = 200_000;
 
 /// Four harts add to shared counters with amoadd.d, amoadd.w, lr.d/sc.d and lr.w/sc.w
 /// loops, and to a plain counter under an amoswap spinlock; the totals must be exact.
@@ -214,6 +219,8 @@ _start:
     addi s4, s0, 16
     addi s5, s0, 24
     addi s6, s0, 48
+0:  ld t0, 56(s0)           # wait for "go", so that all harts run at once
+    beqz t0, 0b
     li s1, ITERS
     li t2, 1
 1:  amoadd.d zero, t2, (s0)
@@ -255,6 +262,7 @@ _start:
         for _ in 0..HARTS {
             m.spawn(accel, RAM_BASE, |_| {});
         }
+        assert!(m.ram.write(FLAGS + 56, 8, 1)); // go
         m.wait_flag(48, "every hart done", |v| v == HARTS);
         let total = HARTS * ITERS;
         assert_eq!(m.flag(0), total, "{accel:?}: amoadd.d");

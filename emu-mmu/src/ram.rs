@@ -48,7 +48,8 @@ pub struct GuestRam {
 ///   that costs a spurious request, never a missed one.
 struct CodeMap {
     holders: Box<[AtomicU64]>,
-    harts: RwLock<Vec<Arc<HartSignals>>>,
+    /// Registered harts by index (None: a slot freed by a hart that was dropped).
+    harts: RwLock<Vec<Option<Arc<HartSignals>>>>,
 }
 
 impl CodeMap {
@@ -67,8 +68,10 @@ impl CodeMap {
     fn each_hart(&self, mask: u64, except: Option<usize>, f: impl Fn(&HartSignals)) {
         let harts = self.harts.read().unwrap_or_else(|e| e.into_inner());
         for (i, h) in harts.iter().enumerate() {
-            if Some(i) != except && mask & Self::bit(i) != 0 {
-                f(h);
+            if let Some(h) = h {
+                if Some(i) != except && mask & Self::bit(i) != 0 {
+                    f(h);
+                }
             }
         }
     }
@@ -114,8 +117,21 @@ impl GuestRam {
     /// others and by devices reach its blocks.
     pub fn register_hart(&self, signals: Arc<HartSignals>) -> usize {
         let mut harts = self.code.harts.write().unwrap_or_else(|e| e.into_inner());
-        harts.push(signals);
+        if let Some(i) = harts.iter().position(Option::is_none) {
+            harts[i] = Some(signals);
+            return i;
+        }
+        harts.push(Some(signals));
         harts.len() - 1
+    }
+
+    /// Frees the index of a hart that no longer runs (its marks should be gone first; any
+    /// left over only cost the next hart given the index a spurious request).
+    pub fn unregister_hart(&self, index: usize) {
+        let mut harts = self.code.harts.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = harts.get_mut(index) {
+            *slot = None;
+        }
     }
 
     fn code_word(&self, paddr: u64) -> Option<&AtomicU64> {
