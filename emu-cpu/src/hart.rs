@@ -149,7 +149,7 @@ impl Hart {
             tlb: Box::default(),
             data_idx: MmuIdx::M,
             fetch_idx: MmuIdx::M,
-            blocks: BlockCache::new(&ram),
+            blocks: BlockCache::new(&ram, &cfg.signals),
             bus: cfg.bus,
             ram,
             signals: cfg.signals,
@@ -488,6 +488,9 @@ impl Hart {
             if self.control.stop_requested() {
                 return;
             }
+            // Remote fences and IPIs kick a sleeping hart: service them here (an SSIP
+            // request may be what ends the wait).
+            self.service_requests();
             if self.mip() & self.csr.mie != 0 {
                 return;
             }
@@ -515,6 +518,7 @@ impl Hart {
                 if let Some(exit) = self.double_fault.take() {
                     return exit;
                 }
+                self.service_requests();
                 self.check_interrupts();
             }
             self.blocks.release_retired();

@@ -10,7 +10,7 @@ use crate::decode::{decode, disasm, Insn, Op};
 use crate::fp::{self, Fmt, IntKind, Rm, Sgnj};
 use crate::hart::{Exit, Hart};
 use crate::trap::{Cause, Exception};
-use emu_mmu::{Access, GuestRam, Priv, PAGE_MASK, PAGE_SIZE};
+use emu_mmu::{Access, GuestRam, HartSignals, Priv, PAGE_MASK, PAGE_SIZE};
 use std::collections::HashMap;
 use std::sync::atomic::{
     AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering,
@@ -60,13 +60,21 @@ struct JEntry {
 }
 
 /// The per-hart cache of decoded blocks.
+///
+/// Which pages hold code is also recorded machine-wide in guest RAM's code map
+/// ([`GuestRam::mark_code_page`]), under this hart's index there: stores by other harts and
+/// DMA writes reach these blocks through cross-hart requests (see `Hart::service_requests`).
 pub struct BlockCache {
     map: HashMap<u64, Arc<Block>>,
     /// Block start addresses per physical page, to drop them when the page is written.
     by_page: HashMap<u64, Vec<u64>>,
-    /// One bit per RAM page: the page holds decoded code.
-    code_pages: Vec<u64>,
-    ram_base: u64,
+    ram: Arc<GuestRam>,
+    /// This hart's index in the RAM's code map.
+    pub(crate) code_index: usize,
+    /// Guest physical and host address of the start of RAM, to map host addresses from the
+    /// TLB back to physical pages.
+    pub(crate) ram_base: u64,
+    pub(crate) ram_host_base: usize,
     jcache: Box<[JEntry]>,
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
@@ -77,28 +85,24 @@ pub struct BlockCache {
 }
 
 impl BlockCache {
-    pub fn new(ram: &GuestRam) -> BlockCache {
-        let pages = (ram.size() / PAGE_SIZE) as usize;
+    /// A cache for the hart whose signals are `signals`; registers it with `ram`'s code map.
+    pub fn new(ram: &Arc<GuestRam>, signals: &Arc<HartSignals>) -> BlockCache {
         BlockCache {
             map: HashMap::new(),
             by_page: HashMap::new(),
-            code_pages: vec![0; pages.div_ceil(64)],
+            code_index: ram.register_hart(signals.clone()),
             ram_base: ram.base(),
+            ram_host_base: ram.host_addr(ram.base()),
+            ram: ram.clone(),
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
             retired: Vec::new(),
             jit_table: vec![JitTarget::EMPTY; JIT_TABLE_SIZE].into_boxed_slice(),
         }
     }
 
-    fn page_bit(&self, ppage: u64) -> Option<(usize, u64)> {
-        let n = ppage.checked_sub(self.ram_base)? / PAGE_SIZE;
-        let i = (n / 64) as usize;
-        (i < self.code_pages.len()).then_some((i, 1u64 << (n % 64)))
-    }
-
-    pub fn is_code_page(&self, ppage: u64) -> bool {
-        self.page_bit(ppage)
-            .is_some_and(|(i, b)| self.code_pages[i] & b != 0)
+    /// True if this hart holds decoded blocks on physical page `ppage`.
+    pub fn holds_page(&self, ppage: u64) -> bool {
+        self.by_page.contains_key(&(ppage & PAGE_MASK))
     }
 
     pub fn flush_jump_cache(&mut self) {
@@ -129,45 +133,67 @@ impl BlockCache {
         }
     }
 
-    /// Drops every block (fence.i, reset).
+    /// Drops every block (fence.i, reset) and gives up this hart's marks in the code map.
     pub fn flush(&mut self) {
+        for &page in self.by_page.keys() {
+            self.ram.unmark_code_page(page, self.code_index);
+        }
+        self.flush_keep_marks();
+    }
+
+    /// Drops every block but leaves the code map as it is (the caller decodes again at
+    /// once, so the pages stay marked).
+    fn flush_keep_marks(&mut self) {
         for (_, b) in self.map.drain() {
             b.valid.store(false, Ordering::Relaxed);
             self.retired.push(b);
         }
         self.by_page.clear();
-        self.code_pages.fill(0);
         self.flush_jump_cache();
     }
 
-    /// Drops the blocks of one physical page (it was written).
-    pub fn invalidate_page(&mut self, ppage: u64) {
-        if let Some(starts) = self.by_page.remove(&ppage) {
-            self.clear_jit_table();
-            for s in starts {
-                if let Some(b) = self.map.remove(&s) {
-                    b.valid.store(false, Ordering::Relaxed);
-                    self.retired.push(b);
-                }
+    /// Drops the blocks of one physical page (it was written) and this hart's mark on it.
+    /// Returns true if there were any.
+    pub fn invalidate_page(&mut self, ppage: u64) -> bool {
+        let ppage = ppage & PAGE_MASK;
+        self.ram.unmark_code_page(ppage, self.code_index);
+        let Some(starts) = self.by_page.remove(&ppage) else {
+            return false;
+        };
+        self.clear_jit_table();
+        for s in starts {
+            if let Some(b) = self.map.remove(&s) {
+                b.valid.store(false, Ordering::Relaxed);
+                self.retired.push(b);
             }
         }
-        if let Some((i, b)) = self.page_bit(ppage) {
-            self.code_pages[i] &= !b;
-        }
+        true
     }
 
-    /// Records a new block; returns true if its page was not yet a code page.
-    fn insert(&mut self, paddr: u64, block: Arc<Block>) -> bool {
-        let ppage = paddr & PAGE_MASK;
+    /// Marks `ppage` as holding this hart's code in the machine-wide map; call before
+    /// reading instructions there. Returns true if this hart's mark is new (its TLB may hold
+    /// write entries for the page filled without `TLB_CODE`).
+    fn mark_page(&mut self, ppage: u64) -> bool {
+        self.ram.mark_code_page(ppage, self.code_index)
+    }
+
+    /// Records a new block.
+    fn insert(&mut self, paddr: u64, block: Arc<Block>) {
         self.map.insert(paddr, block);
-        self.by_page.entry(ppage).or_default().push(paddr);
-        match self.page_bit(ppage) {
-            Some((i, b)) if self.code_pages[i] & b == 0 => {
-                self.code_pages[i] |= b;
-                true
-            }
-            _ => false,
+        self.by_page
+            .entry(paddr & PAGE_MASK)
+            .or_default()
+            .push(paddr);
+    }
+}
+
+impl Drop for BlockCache {
+    /// A dropped hart gives up its marks and its index in the RAM's code map.
+    fn drop(&mut self) {
+        for &page in self.by_page.keys() {
+            self.ram.unmark_code_page(page, self.code_index);
         }
+        self.ram.unregister_hart(self.code_index);
     }
 }
 
@@ -346,7 +372,7 @@ impl Hart {
                     // then put back the block about to run, so its page stays marked as
                     // holding code (stores into it must still invalidate it).
                     jit.flush();
-                    self.blocks.flush();
+                    self.blocks.flush_keep_marks();
                     self.cache_block(block);
                 }
                 Err(e) => {
@@ -373,6 +399,13 @@ impl Hart {
         // run such pages one checked instruction at a time (privileged spec 3.7.1).
         if self.pmp.page_perms(paddr & PAGE_MASK, self.priv_).is_none() {
             return Ok(None);
+        }
+        // Mark the page before reading it, so a store by another hart or a device either
+        // lands before these reads or sees the mark and invalidates (see GuestRam's code map).
+        if self.blocks.mark_page(paddr & PAGE_MASK) {
+            // Stores through write entries filled before the mark must take the slow path.
+            self.tlb
+                .clear_write_for_host_page(self.ram.host_addr(paddr & PAGE_MASK));
         }
         let mut insns = Vec::new();
         let mut off = paddr;
@@ -416,20 +449,10 @@ impl Hart {
         Ok(Some(block))
     }
 
-    /// Enters `block` in the block cache; if its page just became a code page, stores
-    /// through cached translations must now take the slow path.
+    /// Enters `block` in the block cache (its page is already marked as code).
     fn cache_block(&mut self, block: &Arc<Block>) {
-        let paddr = block.paddr;
         block.valid.store(true, Ordering::Relaxed);
-        if self.blocks.insert(paddr, block.clone()) {
-            if let Some(host) = self
-                .ram
-                .contains(paddr, 1)
-                .then(|| self.ram.host_addr(paddr & PAGE_MASK))
-            {
-                self.tlb.clear_write_for_host_page(host);
-            }
-        }
+        self.blocks.insert(block.paddr, block.clone());
     }
 
     /// Executes one instruction fetched outside RAM, straddling a page, or on a page PMP
@@ -647,6 +670,7 @@ impl Hart {
             }
             FenceI => {
                 self.blocks.flush();
+                self.chain_site = None;
                 return Ok(next);
             }
             Ecall => {
@@ -881,7 +905,7 @@ impl Hart {
         let size = if word { 4 } else { 8 };
         match i.op {
             LrW | LrD => {
-                let host = self.atomic_host(a, size, Access::Read)?;
+                let (host, _) = self.atomic_host(a, size, Access::Read)?;
                 // SAFETY: atomic_host returns an aligned address inside guest RAM.
                 let v = unsafe {
                     if word {
@@ -896,7 +920,7 @@ impl Hart {
                 return Ok(v);
             }
             ScW | ScD => {
-                let host = self.atomic_host(a, size, Access::Write)?;
+                let (host, code) = self.atomic_host(a, size, Access::Write)?;
                 let ok = self.reservation.take() == Some(host as u64) && {
                     let expect = self.reserved_value;
                     // SAFETY: aligned address inside guest RAM (atomic_host).
@@ -917,11 +941,14 @@ impl Hart {
                         }
                     }
                 };
+                if ok && code {
+                    self.code_stored(host);
+                }
                 return Ok(!ok as u64);
             }
             _ => {}
         }
-        let host = self.atomic_host(a, size, Access::Write)?;
+        let (host, code) = self.atomic_host(a, size, Access::Write)?;
         let o = Ordering::SeqCst;
         // SAFETY: atomic_host returns a naturally aligned address inside guest RAM.
         let old = unsafe {
@@ -956,6 +983,9 @@ impl Hart {
                 }
             }
         };
+        if code {
+            self.code_stored(host);
+        }
         Ok(old)
     }
 

@@ -10,9 +10,10 @@ use crate::hart::Hart;
 use crate::trap::{Cause, Exception};
 use emu_mmu::bus::PageBacking;
 use emu_mmu::ram::{load_host, store_host};
+use emu_mmu::signals::Ticket;
 use emu_mmu::tlb::{MmuIdx, TlbEntry, TLB_CODE, TLB_EMPTY, TLB_MMIO};
 use emu_mmu::walk::{walk, Perms, WalkCtx, WalkFault, SATP_MODE_BARE};
-use emu_mmu::{Access, Priv, PAGE_MASK, PAGE_SIZE};
+use emu_mmu::{Access, HartSignals, Priv, PAGE_MASK, PAGE_SIZE};
 
 fn priv_of(idx: MmuIdx) -> (Priv, bool, bool) {
     match idx {
@@ -48,6 +49,9 @@ pub(crate) fn access_fault(access: Access, vaddr: u64) -> Exception {
 enum Target {
     /// Host address in guest RAM.
     Host(usize),
+    /// Host address in guest RAM, for a store to a page holding decoded code: after the
+    /// store, `code_stored` tells the other harts.
+    HostCode(usize),
     /// Physical address to dispatch on the bus.
     Phys(u64),
 }
@@ -110,7 +114,8 @@ impl Hart {
             PageBacking::Ram(host) => (
                 host.wrapping_sub(vpage as usize) as u64,
                 0,
-                self.blocks.is_code_page(ppage),
+                // Code of any hart: a store here must reach its blocks (see GuestRam).
+                self.ram.is_code_page(ppage),
             ),
             PageBacking::Mmio => (ppage.wrapping_sub(vpage), TLB_MMIO, false),
             PageBacking::Unmapped => return,
@@ -151,6 +156,7 @@ impl Hart {
             if tag & TLB_CODE != 0 {
                 self.code_page_written(host);
                 self.tlb.entry_mut(idx, vaddr).addr_write &= !TLB_CODE;
+                return Ok(Target::HostCode(host));
             }
             return Ok(Target::Host(host));
         }
@@ -163,12 +169,13 @@ impl Hart {
         match self.bus.page_backing(paddr) {
             PageBacking::Ram(host_page) => {
                 let host = host_page + (paddr & !PAGE_MASK) as usize;
-                if access == Access::Write && self.blocks.is_code_page(paddr & PAGE_MASK) {
+                if access == Access::Write && self.ram.is_code_page(paddr & PAGE_MASK) {
                     self.code_page_written(host);
                     let e = self.tlb.entry_mut(idx, vaddr);
                     if e.addr_write != TLB_EMPTY {
                         e.addr_write &= !TLB_CODE;
                     }
+                    return Ok(Target::HostCode(host));
                 }
                 Ok(Target::Host(host))
             }
@@ -176,12 +183,27 @@ impl Hart {
         }
     }
 
-    /// A store reached a page holding decoded code: drop its blocks and stop the current
-    /// block after this instruction (self-modifying code, decision 4).
+    /// Guest physical address of host address `host` in guest RAM.
+    fn paddr_of_host(&self, host: usize) -> u64 {
+        self.blocks.ram_base + (host - self.blocks.ram_host_base) as u64
+    }
+
+    /// A store is about to reach a page holding decoded code: drop this hart's blocks there
+    /// and, if it had any, stop the current block after this instruction (self-modifying
+    /// code, decision 4). The other harts hear of it from `code_stored`, after the store.
     fn code_page_written(&mut self, host: usize) {
-        let paddr = self.ram.base() + (host - self.ram.host_addr(self.ram.base())) as u64;
-        self.blocks.invalidate_page(paddr & PAGE_MASK);
-        self.code_dirty = true;
+        let paddr = self.paddr_of_host(host);
+        if self.blocks.invalidate_page(paddr & PAGE_MASK) {
+            self.code_dirty = true;
+        }
+    }
+
+    /// A store to a code page (`Target::HostCode`) happened: every other hart holding
+    /// blocks there is asked to drop them before it runs them again.
+    pub(crate) fn code_stored(&mut self, host: usize) {
+        let paddr = self.paddr_of_host(host);
+        self.ram
+            .code_page_written(paddr, Some(self.blocks.code_index));
     }
 
     /// Loads `SIZE` bytes (1, 2, 4, 8), zero-extended.
@@ -232,7 +254,7 @@ impl Hart {
         match self.resolve(vaddr, size, Access::Read, idx)? {
             // SAFETY: resolve returns host addresses only for RAM pages; the access does not
             // cross the page (checked above).
-            Target::Host(h) => Ok(unsafe { load_host(h, size) }),
+            Target::Host(h) | Target::HostCode(h) => Ok(unsafe { load_host(h, size) }),
             Target::Phys(p) => {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Read, vaddr));
@@ -269,6 +291,12 @@ impl Hart {
                 unsafe { store_host(h, size, value) };
                 Ok(())
             }
+            Target::HostCode(h) => {
+                // SAFETY: as above.
+                unsafe { store_host(h, size, value) };
+                self.code_stored(h);
+                Ok(())
+            }
             Target::Phys(p) => {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Write, vaddr));
@@ -287,13 +315,14 @@ impl Hart {
     }
 
     /// Host address for an atomic access (AMO, LR, SC) of `size` bytes: must be naturally
-    /// aligned (else `misaligned`) and in RAM (else an access fault).
+    /// aligned (else `misaligned`) and in RAM (else an access fault). The flag says the page
+    /// holds decoded code: after writing, the caller calls `code_stored`.
     pub(crate) fn atomic_host(
         &mut self,
         vaddr: u64,
         size: usize,
         access: Access,
-    ) -> Result<usize, Exception> {
+    ) -> Result<(usize, bool), Exception> {
         if !vaddr.is_multiple_of(size as u64) {
             let cause = if access == Access::Read {
                 Cause::LoadMisaligned
@@ -310,10 +339,11 @@ impl Hart {
             e.addr_write
         };
         if vaddr & PAGE_MASK == tag {
-            return Ok(vaddr.wrapping_add(e.addend) as usize);
+            return Ok((vaddr.wrapping_add(e.addend) as usize, false));
         }
         match self.resolve(vaddr, size, access, idx)? {
-            Target::Host(h) => Ok(h),
+            Target::Host(h) => Ok((h, false)),
+            Target::HostCode(h) => Ok((h, true)),
             Target::Phys(_) => Err(access_fault(access, vaddr)),
         }
     }
@@ -327,8 +357,7 @@ impl Hart {
             if e.addr_code & TLB_MMIO != 0 {
                 return Ok(pc.wrapping_add(e.addend));
             }
-            let host = pc.wrapping_add(e.addend) as usize;
-            return Ok(self.ram.base() + (host - self.ram.host_addr(self.ram.base())) as u64);
+            return Ok(self.paddr_of_host(pc.wrapping_add(e.addend) as usize));
         }
         let (paddr, perms) = self.translate(pc, Access::Exec, idx)?;
         let (p, _, _) = priv_of(idx);
@@ -371,5 +400,103 @@ impl Hart {
             }
         }
         true
+    }
+}
+
+/// How long a hart waits for other harts to service its requests (SBI RFENCE) before giving
+/// up with a warning: a hart stuck outside guest code (a blocking host call) must not hang
+/// the machine.
+const REMOTE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Cross-hart requests (design decision 10): what other harts and devices ask of this hart
+/// through its `HartSignals`, serviced at a block boundary or while it sleeps in WFI.
+impl Hart {
+    /// Services every request posted to this hart: raise SSIP, flush the TLB, fence.i,
+    /// drop the blocks of written code pages, re-check write entries after another hart
+    /// marked a code page. The run loop calls it whenever `attention` is raised; a frontend
+    /// may call it for a hart it keeps outside `run`.
+    pub fn service_requests(&mut self) {
+        use emu_mmu::signals::{irq, request};
+        let Some(r) = self.signals.take_requests() else {
+            return;
+        };
+        if r.kinds & request::SSIP != 0 {
+            // mip.SSIP is software-writable (privileged spec 3.1.9): the guest clears it.
+            self.csr.mip_sw |= irq::SSIP;
+            self.irq_check = true;
+        }
+        if r.kinds & request::FENCE_I != 0 {
+            self.blocks.flush();
+            self.chain_site = None;
+        } else {
+            for &page in &r.code_written {
+                self.blocks.invalidate_page(page);
+            }
+        }
+        // Before any TLB flush: the entries to re-check are the evidence of stores that may
+        // have bypassed the slow path.
+        if r.kinds & request::CODE_MARKED != 0 {
+            self.recheck_code_writes();
+        }
+        if r.kinds & request::TLB_FLUSH != 0 {
+            self.flush_tlb();
+        }
+        self.signals.complete(&r);
+    }
+
+    /// Another hart marked a page as code. A write entry of ours for a RAM page now marked
+    /// but filled without `TLB_CODE` predates the mark, so our stores through it (since the
+    /// other hart read the page) reached no one: treat the page as written by us, and flag
+    /// the entry so later stores take the slow path.
+    fn recheck_code_writes(&mut self) {
+        let mut written = Vec::new();
+        let (ram_base, host_base) = (self.blocks.ram_base, self.blocks.ram_host_base);
+        for table in self.tlb.tables.iter_mut() {
+            for e in table.iter_mut() {
+                let tag = e.addr_write;
+                if tag == TLB_EMPTY || tag & (TLB_MMIO | TLB_CODE) != 0 {
+                    continue;
+                }
+                let host = (tag & PAGE_MASK).wrapping_add(e.addend) as usize;
+                let paddr = ram_base + (host - host_base) as u64;
+                if self.ram.is_code_page(paddr) {
+                    e.addr_write |= TLB_CODE;
+                    written.push(paddr);
+                }
+            }
+        }
+        for paddr in written {
+            // Our own blocks there (if any) were decoded before our stores too.
+            self.blocks.invalidate_page(paddr);
+            self.ram
+                .code_page_written(paddr, Some(self.blocks.code_index));
+        }
+    }
+
+    /// Waits until every `(hart, ticket)` request is serviced (or that hart is parked),
+    /// servicing this hart's own requests meanwhile, so two harts waiting on each other
+    /// both make progress. For the SBI's RFENCE calls, which return only once the remote
+    /// harts have flushed. Returns false if it gave up (stop requested, or a hart did not
+    /// answer within a second).
+    pub fn wait_for_remote(&mut self, waits: &[(&HartSignals, Ticket)]) -> bool {
+        let deadline = std::time::Instant::now() + REMOTE_WAIT_LIMIT;
+        loop {
+            self.service_requests();
+            let Some((target, ticket)) = waits
+                .iter()
+                .find(|(s, t)| !s.is_serviced(*t) && !s.is_parked())
+            else {
+                return true;
+            };
+            if self.stop_requested() || std::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    hart = self.hartid,
+                    "a remote hart did not service a request in time"
+                );
+                return false;
+            }
+            // Short waits: a request to us wakes our own sleep, not this one.
+            target.wait_serviced(*ticket, std::time::Duration::from_micros(200));
+        }
     }
 }

@@ -3,9 +3,15 @@
 //! Design decision 7: device threads set pending bits atomically and raise `attention`; the
 //! hart checks `attention` at every block boundary. A hart in WFI sleeps on a condition
 //! variable until `kick` or its timer deadline.
+//!
+//! Cross-hart requests (SMP, design decision 10): another hart, the built-in SBI or a device
+//! posts a request (raise SSIP, flush the TLB, fence.i, drop the blocks of a written code
+//! page); the target takes and services them at its next block boundary, or while it sleeps
+//! in WFI, and then bumps a completion counter a requester can wait on (SBI RFENCE returns
+//! only after the remote harts flushed).
 
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{fence, AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The virt board's timebase: mtime counts at 10 MHz from the host monotonic clock.
@@ -59,6 +65,58 @@ pub struct HartSignals {
     pub attention: AtomicBool,
     sleep: Mutex<bool>,
     wake: Condvar,
+    /// Requests from other threads, taken by the hart at a block boundary.
+    requests: Mutex<Requests>,
+    /// Mirrors "`requests` holds something", so the hart need not lock on every attention.
+    has_requests: AtomicBool,
+    /// Notified when the hart finished servicing a batch of requests.
+    serviced: Condvar,
+    /// The hart is not running guest code and will not service requests until it is started
+    /// again (HSM stopped, or not yet started): waiters do not wait for it.
+    parked: AtomicBool,
+}
+
+/// Kinds of cross-hart request, as bits of [`TakenRequests::kinds`].
+pub mod request {
+    /// Set mip.SSIP (the SBI IPI extension's send_ipi).
+    pub const SSIP: u32 = 1 << 0;
+    /// Flush the whole TLB (remote sfence.vma; ranged and ASID forms flush everything).
+    pub const TLB_FLUSH: u32 = 1 << 1;
+    /// Drop every decoded block and translation (remote fence.i).
+    pub const FENCE_I: u32 = 1 << 2;
+    /// Some page became a code page in the machine-wide code map: stores the hart makes
+    /// through TLB write entries filled before that must now take the slow path.
+    pub const CODE_MARKED: u32 = 1 << 3;
+}
+
+/// More written code pages than this queued on one hart turn into a whole fence.i.
+const MAX_QUEUED_PAGES: usize = 64;
+
+#[derive(Debug, Default)]
+struct Requests {
+    kinds: u32,
+    /// Physical pages (page-aligned) whose decoded blocks the hart must drop.
+    code_written: Vec<u64>,
+    /// Requests posted so far; a request's ticket is this count just after posting it.
+    posted: u64,
+    /// Requests serviced: every ticket up to this one.
+    done: u64,
+}
+
+/// Identifies a posted request, to wait for its completion with
+/// [`HartSignals::wait_serviced`] (or `Hart::wait_for_remote` on a hart's own thread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket(u64);
+
+/// A batch of requests the hart took; it services them, then calls
+/// [`HartSignals::complete`].
+#[derive(Debug, Default)]
+pub struct TakenRequests {
+    /// [`request`] bits.
+    pub kinds: u32,
+    /// Physical pages whose blocks must be dropped (empty when `FENCE_I` is set).
+    pub code_written: Vec<u64>,
+    upto: u64,
 }
 
 impl Default for HartSignals {
@@ -69,6 +127,10 @@ impl Default for HartSignals {
             attention: AtomicBool::new(false),
             sleep: Mutex::new(false),
             wake: Condvar::new(),
+            requests: Mutex::new(Requests::default()),
+            has_requests: AtomicBool::new(false),
+            serviced: Condvar::new(),
+            parked: AtomicBool::new(false),
         }
     }
 }
@@ -116,6 +178,133 @@ impl HartSignals {
             }
         }
         *woken = false;
+    }
+
+    fn lock_requests(&self) -> MutexGuard<'_, Requests> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Posts a request built by `add`, then kicks the hart. Returns the request's ticket.
+    fn post(&self, add: impl FnOnce(&mut Requests)) -> Ticket {
+        let ticket = {
+            let mut r = self.lock_requests();
+            add(&mut r);
+            r.posted += 1;
+            self.has_requests.store(true, Ordering::SeqCst);
+            Ticket(r.posted)
+        };
+        self.kick();
+        ticket
+    }
+
+    /// Asks the hart to set mip.SSIP (a supervisor software interrupt; the SBI's send_ipi).
+    /// The bit is software-writable: the guest clears it as usual.
+    pub fn request_ssip(&self) -> Ticket {
+        self.post(|r| r.kinds |= request::SSIP)
+    }
+
+    /// Asks the hart to flush its whole TLB (remote sfence.vma).
+    pub fn request_tlb_flush(&self) -> Ticket {
+        self.post(|r| r.kinds |= request::TLB_FLUSH)
+    }
+
+    /// Asks the hart to drop every decoded block and translation (remote fence.i).
+    pub fn request_fence_i(&self) -> Ticket {
+        self.post(|r| r.kinds |= request::FENCE_I)
+    }
+
+    /// Asks the hart to drop its blocks on physical page `ppage` (someone wrote it).
+    pub fn request_code_written(&self, ppage: u64) -> Ticket {
+        self.post(|r| {
+            if r.kinds & request::FENCE_I != 0 {
+                return;
+            }
+            let page = ppage & crate::PAGE_MASK;
+            if r.code_written.contains(&page) {
+                return;
+            }
+            if r.code_written.len() >= MAX_QUEUED_PAGES {
+                r.code_written.clear();
+                r.kinds |= request::FENCE_I;
+            } else {
+                r.code_written.push(page);
+            }
+        })
+    }
+
+    /// Tells the hart that a page became a code page (see [`request::CODE_MARKED`]).
+    pub fn request_code_marked(&self) -> Ticket {
+        self.post(|r| r.kinds |= request::CODE_MARKED)
+    }
+
+    /// Takes every posted request (the hart's side, at a block boundary). None if there are
+    /// none, without locking.
+    pub fn take_requests(&self) -> Option<TakenRequests> {
+        // The hart read `attention` relaxed; this fence pairs with the release in `kick` so
+        // that a request whose kick it saw is visible here.
+        fence(Ordering::Acquire);
+        if !self.has_requests.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut r = self.lock_requests();
+        self.has_requests.store(false, Ordering::SeqCst);
+        Some(TakenRequests {
+            kinds: std::mem::take(&mut r.kinds),
+            code_written: std::mem::take(&mut r.code_written),
+            upto: r.posted,
+        })
+    }
+
+    /// Marks the requests of `taken` serviced and wakes their waiters.
+    pub fn complete(&self, taken: &TakenRequests) {
+        let mut r = self.lock_requests();
+        r.done = r.done.max(taken.upto);
+        self.serviced.notify_all();
+    }
+
+    /// True once the request of `ticket` has been serviced.
+    pub fn is_serviced(&self, ticket: Ticket) -> bool {
+        self.lock_requests().done >= ticket.0
+    }
+
+    /// Waits up to `timeout` for the request of `ticket` to be serviced. Returns true when
+    /// it was, or when the hart is parked (it will not service anything until restarted, and
+    /// a restart resets its TLB and blocks anyway). Call this only from a thread that is not
+    /// itself a hart others may wait on; a hart's own thread uses `Hart::wait_for_remote`,
+    /// which keeps servicing its own requests meanwhile.
+    pub fn wait_serviced(&self, ticket: Ticket, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut r = self.lock_requests();
+        loop {
+            if r.done >= ticket.0 || self.is_parked() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            r = self
+                .serviced
+                .wait_timeout(r, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Marks the hart parked (not running guest code: stopped through SBI HSM, or not yet
+    /// started) or running. Requesters do not wait for a parked hart; its requests stay
+    /// queued until it runs again.
+    pub fn set_parked(&self, parked: bool) {
+        self.parked.store(parked, Ordering::SeqCst);
+        if parked {
+            // Wake waiters so they notice.
+            let _r = self.lock_requests();
+            self.serviced.notify_all();
+        }
+    }
+
+    pub fn is_parked(&self) -> bool {
+        self.parked.load(Ordering::SeqCst)
     }
 }
 
