@@ -45,11 +45,37 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
     });
     hart.set_accel(m.accel);
     hart.set_jit_cache_size(m.jit_cache_size);
+    let status = serve_exits(m, &mut hart);
+    if let Some(s) = hart.audit_stats() {
+        eprintln!(
+            "rvx: audit: {} blocks audited, {} run on the interpreter only \
+             ({} touched MMIO, {} exits to the host, {} read the clock, {} untranslatable)",
+            s.audited,
+            s.skipped(),
+            s.mmio,
+            s.exits,
+            s.timed,
+            s.untranslated
+        );
+    }
+    status
+}
+
+/// Runs `hart` and answers its exits until the machine stops; returns the exit status.
+fn serve_exits(m: &Machine, hart: &mut Hart) -> anyhow::Result<i32> {
     let mut semihosting = m.semihosting_handler();
     hart.set_semihosting(semihosting.is_some());
     loop {
         match hart.run() {
             Exit::Stopped => return Ok(m.control.exit_code()),
+            Exit::AuditMismatch { .. } => {
+                eprintln!(
+                    "rvx: audit: {}",
+                    hart.audit_report()
+                        .unwrap_or("the JIT and the interpreter differ")
+                );
+                return Ok(1);
+            }
             Exit::DoubleFault { cause, pc, tval } => {
                 eprintln!(
                     "rvx: guest double fault: {} at pc {pc:#x} (tval {tval:#x}) again at its own trap vector; stopping",
@@ -67,7 +93,7 @@ pub fn run_hart0(m: &Machine) -> anyhow::Result<i32> {
                     // The hart only reports semihosting calls when enabled.
                     continue;
                 };
-                if let Outcome::Exit(code) = sh.handle(&mut hart) {
+                if let Outcome::Exit(code) = sh.handle(hart) {
                     m.control.request_exit(code);
                     return Ok(code);
                 }
