@@ -413,8 +413,9 @@ impl Hart {
     fn audit_text(&self, block: &Block, pc: u64, priv_: Priv, diffs: &[String]) -> String {
         let mut t = format!(
             "the JIT and the interpreter differ after the block at pc {pc:#x} \
-             ({priv_:?}-mode, {} instructions, physical {:#x}):",
+             ({priv_:?}-mode, {} instruction{}, physical {:#x}):",
             block.insns.len(),
+            if block.insns.len() == 1 { "" } else { "s" },
             block.paddr
         );
         let mut a = pc;
