@@ -139,7 +139,9 @@ fn injected_difference_is_reported() {
     );
     // The block's disassembly: at least one `address: word  mnemonic` line.
     assert!(
-        stderr.lines().any(|l| l.trim_start().starts_with("0x00000000800")),
+        stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with("0x00000000800")),
         "no disassembly in {stderr}"
     );
     let line = stderr
