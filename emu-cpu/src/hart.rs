@@ -46,6 +46,9 @@ pub enum Exit {
     /// `ecall`; pc already points past it. a7 = extension, a6 = function, a0-a5 = arguments;
     /// the handler writes a0 (error) and a1 (value) and calls `run` again.
     Sbi,
+    /// `--accel audit` found a block whose JIT run differs from its interpreter run; the
+    /// report is in [`Hart::audit_report`]. `pc` is the block's first instruction.
+    AuditMismatch { pc: u64 },
 }
 
 /// Which engine runs guest code.
@@ -56,6 +59,9 @@ pub enum Accel {
     Interp,
     /// Translation to host code (x86-64 hosts).
     Jit,
+    /// Every block runs on both engines, the interpreter as the oracle, and the run stops
+    /// at the first difference (see `audit.rs`). For hunting JIT bugs; x86-64 hosts.
+    Audit,
 }
 
 /// Which trace items are on (`-d in_asm,exec,int,cpu,mmu`). Each maps onto a `tracing`
@@ -128,8 +134,10 @@ pub struct Hart {
     /// Address of the indirect-jump table (`BlockCache::jit_table`) for translated code.
     pub(crate) jit_table_addr: usize,
     /// (instret, cause, vector) of the last exception, to recognise a double fault.
-    last_exception: Option<(u64, u64, u64)>,
-    double_fault: Option<Exit>,
+    pub(crate) last_exception: Option<(u64, u64, u64)>,
+    pub(crate) double_fault: Option<Exit>,
+    /// `--accel audit` bookkeeping (None in the other modes; see `audit.rs`).
+    pub(crate) audit: Option<Box<crate::audit::Audit>>,
 }
 
 impl Hart {
@@ -173,6 +181,7 @@ impl Hart {
             jit_table_addr: 0,
             last_exception: None,
             double_fault: None,
+            audit: None,
         };
         h.attention_addr = &h.signals.attention as *const _ as usize;
         h.jit_table_addr = h.blocks.jit_table.as_ptr() as usize;
@@ -245,10 +254,11 @@ impl Hart {
 
     /// Selects the engine. Returns false (keeping the interpreter) if this host has no JIT.
     pub fn set_accel(&mut self, accel: Accel) -> bool {
-        if accel == Accel::Jit && !cfg!(target_arch = "x86_64") {
+        if accel != Accel::Interp && !cfg!(target_arch = "x86_64") {
             return false;
         }
         self.accel = accel;
+        self.set_audit(accel == Accel::Audit);
         true
     }
 

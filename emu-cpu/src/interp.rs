@@ -45,11 +45,11 @@ impl JitTarget {
 pub struct Block {
     pub insns: Box<[Insn]>,
     /// Cleared when the block's page is written or the cache is flushed.
-    valid: AtomicBool,
+    pub(crate) valid: AtomicBool,
     /// Host entry of the block's translation (0: not translated yet).
-    jit: AtomicUsize,
+    pub(crate) jit: AtomicUsize,
     /// Guest physical address of the first instruction.
-    paddr: u64,
+    pub(crate) paddr: u64,
 }
 
 #[derive(Clone, Default)]
@@ -78,7 +78,7 @@ pub struct BlockCache {
     jcache: Box<[JEntry]>,
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
-    retired: Vec<Arc<Block>>,
+    pub(crate) retired: Vec<Arc<Block>>,
     /// Indirect-jump targets for translated code, cleared whenever a translation or the
     /// mapping behind a virtual pc may have changed.
     pub(crate) jit_table: Box<[JitTarget]>,
@@ -299,6 +299,9 @@ impl Hart {
                 }
             },
         };
+        if self.accel == crate::hart::Accel::Audit {
+            return self.audit_block(&block);
+        }
         if self.accel == crate::hart::Accel::Jit && !(self.trace.exec || self.trace.cpu) {
             return self.run_translated(&block);
         }
@@ -311,7 +314,7 @@ impl Hart {
     }
 
     /// Runs `block` as host code, translating it first if needed.
-    fn run_translated(&mut self, block: &Arc<Block>) -> Option<Exit> {
+    pub(crate) fn run_translated(&mut self, block: &Arc<Block>) -> Option<Exit> {
         let mut entry = block.jit.load(Ordering::Relaxed);
         if entry == 0 {
             entry = match self.jit_translate(block) {
@@ -348,7 +351,7 @@ impl Hart {
     }
 
     /// Translates `block`, flushing the code cache (and with it every block) when full.
-    fn jit_translate(&mut self, block: &Arc<Block>) -> Option<usize> {
+    pub(crate) fn jit_translate(&mut self, block: &Arc<Block>) -> Option<usize> {
         if self.jit.is_none() {
             match crate::jit::Jit::new(self.jit_cache_size) {
                 Ok(j) => self.jit = Some(Box::new(j)),
@@ -450,7 +453,7 @@ impl Hart {
     }
 
     /// Enters `block` in the block cache (its page is already marked as code).
-    fn cache_block(&mut self, block: &Arc<Block>) {
+    pub(crate) fn cache_block(&mut self, block: &Arc<Block>) {
         block.valid.store(true, Ordering::Relaxed);
         self.blocks.insert(block.paddr, block.clone());
     }
@@ -481,7 +484,7 @@ impl Hart {
         }
     }
 
-    fn exec_block<const TRACE: bool>(&mut self, insns: &[Insn]) -> Option<Exit> {
+    pub(crate) fn exec_block<const TRACE: bool>(&mut self, insns: &[Insn]) -> Option<Exit> {
         let mut pc = self.state.pc;
         self.code_dirty = false;
         for insn in insns {

@@ -121,9 +121,11 @@ impl Hart {
             PageBacking::Unmapped => return,
         };
         let tag = |ok: bool| if ok { vpage | flag } else { TLB_EMPTY };
+        // `--accel audit` journals every store, so no store may take a fast path.
+        let write_ok = perms.write && pmp.write && self.audit.is_none();
         *self.tlb.entry_mut(idx, vaddr) = TlbEntry {
             addr_read: tag(perms.read && pmp.read),
-            addr_write: if perms.write && pmp.write {
+            addr_write: if write_ok {
                 vpage | flag | if code { TLB_CODE } else { 0 }
             } else {
                 TLB_EMPTY
@@ -259,6 +261,7 @@ impl Hart {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Read, vaddr));
                 }
+                self.audit_mmio(p);
                 self.bus
                     .read(p, size)
                     .map_err(|_| access_fault(Access::Read, vaddr))
@@ -287,6 +290,7 @@ impl Hart {
         }
         match self.resolve(vaddr, size, Access::Write, idx)? {
             Target::Host(h) => {
+                self.audit_store(h, size);
                 // SAFETY: a RAM host address from resolve; the access stays in the page.
                 unsafe { store_host(h, size, value) };
                 Ok(())
@@ -301,6 +305,7 @@ impl Hart {
                 if p % size as u64 != 0 {
                     return Err(access_fault(Access::Write, vaddr));
                 }
+                self.audit_mmio(p);
                 self.bus
                     .write(p, size, value)
                     .map_err(|_| access_fault(Access::Write, vaddr))?;
@@ -338,14 +343,19 @@ impl Hart {
         } else {
             e.addr_write
         };
-        if vaddr & PAGE_MASK == tag {
-            return Ok((vaddr.wrapping_add(e.addend) as usize, false));
+        let (host, code) = if vaddr & PAGE_MASK == tag {
+            (vaddr.wrapping_add(e.addend) as usize, false)
+        } else {
+            match self.resolve(vaddr, size, access, idx)? {
+                Target::Host(h) => (h, false),
+                Target::HostCode(h) => (h, true),
+                Target::Phys(_) => return Err(access_fault(access, vaddr)),
+            }
+        };
+        if access == Access::Write {
+            self.audit_store(host, size);
         }
-        match self.resolve(vaddr, size, access, idx)? {
-            Target::Host(h) => Ok((h, false)),
-            Target::HostCode(h) => Ok((h, true)),
-            Target::Phys(_) => Err(access_fault(access, vaddr)),
-        }
+        Ok((host, code))
     }
 
     /// Translates the fetch address `pc` to a physical address (instruction page/access

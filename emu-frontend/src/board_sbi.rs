@@ -6,12 +6,8 @@ use crate::machine::Machine;
 use crate::run::{After, HartStart};
 use crate::sbi::{self, Hsm, ResetReason, ResetType, SbiAction, SbiMachine};
 use emu_cpu::Hart;
-use std::time::Duration;
-
-/// How long a hart waits for another to carry out a remote fence before going on. A hart
-/// services requests at its next block boundary, or at once when woken from WFI, so this
-/// only matters if the target is wedged; Linux would then report an RCU stall, not hang.
-const REMOTE_FENCE_WAIT: Duration = Duration::from_millis(100);
+use emu_mmu::signals::Ticket;
+use std::sync::Mutex;
 
 #[derive(Debug)]
 pub struct BuiltinSbi {
@@ -30,9 +26,20 @@ impl BuiltinSbi {
     pub fn handle(&self, m: &Machine, hart: &mut Hart) -> After {
         let board = Board {
             m,
-            caller: hart.hartid as usize,
+            fences: Mutex::new(Vec::new()),
         };
-        match sbi::handle_ecall(hart, &board) {
+        let action = sbi::handle_ecall(hart, &board);
+        // Remote fences return once every target has carried them out (SBI spec 8); the
+        // calling hart keeps servicing its own requests while it waits.
+        let fences = board.fences.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !fences.is_empty() {
+            let waits: Vec<_> = fences
+                .iter()
+                .map(|&(h, t)| (&*m.harts[h], t))
+                .collect();
+            hart.wait_for_remote(&waits);
+        }
+        match action {
             SbiAction::Resume => After::Continue,
             SbiAction::WaitForInterrupt => After::Suspend,
             SbiAction::SuspendNonRetentive {
@@ -50,16 +57,16 @@ impl BuiltinSbi {
 
 struct Board<'a> {
     m: &'a Machine,
-    /// The hart making the call: its own requests are serviced when it resumes, so it
-    /// must not wait for them.
-    caller: usize,
+    /// Remote fences posted by this call, waited for once it has been decoded.
+    fences: Mutex<Vec<(usize, Ticket)>>,
 }
 
 impl Board<'_> {
-    fn wait(&self, hart: usize, ticket: emu_mmu::signals::Ticket) {
-        if hart != self.caller {
-            self.m.harts[hart].wait_serviced(ticket, REMOTE_FENCE_WAIT);
-        }
+    fn wait(&self, hart: usize, ticket: Ticket) {
+        self.fences
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((hart, ticket));
     }
 }
 

@@ -55,8 +55,8 @@ pub struct RunArgs {
 
     /// Execution engine: `jit` (translation to host code; the default on x86-64 hosts; `tcg`
     /// is accepted as a synonym), `interp` (the interpreter; the default elsewhere) or
-    /// `audit` (every block on both, stopping at the first difference).
-    #[arg(long, value_name = "jit|interp", default_value = DEFAULT_ACCEL)]
+    /// `audit` (every block on both, stopping at the first difference: for JIT bugs).
+    #[arg(long, value_name = "jit|interp|audit", default_value = DEFAULT_ACCEL)]
     pub accel: String,
 
     /// Size of each hart's JIT code cache (flushed whole when full), as for -m.

@@ -152,10 +152,14 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
     let accel = match a.accel.split(',').next().unwrap_or("") {
         "interp" => emu_cpu::Accel::Interp,
         "jit" | "tcg" => emu_cpu::Accel::Jit,
-        other => bail!("unknown accelerator '{other}' for --accel (valid: jit, interp)"),
+        "audit" => emu_cpu::Accel::Audit,
+        other => bail!("unknown accelerator '{other}' for --accel (valid: jit, interp, audit)"),
     };
-    if accel == emu_cpu::Accel::Jit && !cfg!(target_arch = "x86_64") {
-        bail!("--accel jit: this host has no JIT backend (use --accel interp)");
+    if accel != emu_cpu::Accel::Interp && !cfg!(target_arch = "x86_64") {
+        bail!(
+            "--accel {}: this host has no JIT backend (use --accel interp)",
+            a.accel
+        );
     }
     // QEMU's `-M virt,dumpdtb=FILE` spelling of --dumpdtb.
     let mut dumpdtb = a.dumpdtb.clone();

@@ -109,8 +109,11 @@ fn run_one(m: &Machine, hartid: usize, semihosting: &Mutex<Option<Semihosting>>)
     let mut start = m.starts[hartid];
     loop {
         if start == HartStart::Stopped {
+            // Parked: other harts' remote fences do not wait for it (a start flushes all).
+            m.harts[hartid].set_parked(true);
             let hsm = m.sbi.as_ref().map(|s| &s.hsm)?;
             let (pc, opaque) = hsm.wait_for_start(hartid, || m.control.stop_requested())?;
+            m.harts[hartid].set_parked(false);
             start = HartStart::Supervisor { pc, a1: opaque };
         }
         begin(m, &mut hart, hartid, start);
@@ -133,10 +136,32 @@ fn run_one(m: &Machine, hartid: usize, semihosting: &Mutex<Option<Semihosting>>)
                     begin(m, &mut hart, hartid, next);
                 }
                 After::StopHart => break,
-                After::Exit(_) if exit == Exit::Stopped => return None,
-                After::Exit(code) => return Some(code),
+                After::Exit(_) if exit == Exit::Stopped => {
+                    print_audit_stats(&hart);
+                    return None;
+                }
+                After::Exit(code) => {
+                    print_audit_stats(&hart);
+                    return Some(code);
+                }
             }
         }
+    }
+}
+
+/// The audit summary (`--accel audit`) when the hart's run ends.
+fn print_audit_stats(hart: &Hart) {
+    if let Some(s) = hart.audit_stats() {
+        eprintln!(
+            "rvx: audit: {} blocks audited, {} run on the interpreter only \
+             ({} touched MMIO, {} exits to the host, {} read the clock, {} untranslatable)",
+            s.audited,
+            s.skipped(),
+            s.mmio,
+            s.exits,
+            s.timed,
+            s.untranslated
+        );
     }
 }
 
@@ -168,6 +193,14 @@ fn serve(
 ) -> After {
     match exit {
         Exit::Stopped => After::Exit(m.control.exit_code()),
+        Exit::AuditMismatch { .. } => {
+            eprintln!(
+                "rvx: audit: {}",
+                hart.audit_report()
+                    .unwrap_or("the JIT and the interpreter differ")
+            );
+            After::Exit(1)
+        }
         Exit::DoubleFault { cause, pc, tval } => {
             eprintln!(
                 "rvx: guest double fault: {} at pc {pc:#x} (tval {tval:#x}) again at its own trap vector on hart {}; stopping",
