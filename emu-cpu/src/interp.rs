@@ -942,7 +942,7 @@ impl Hart {
                     }
                 };
                 if ok && code {
-                    self.code_stored(host);
+                    self.code_stored(host, a, self.data_idx);
                 }
                 return Ok(!ok as u64);
             }
@@ -984,7 +984,7 @@ impl Hart {
             }
         };
         if code {
-            self.code_stored(host);
+            self.code_stored(host, a, self.data_idx);
         }
         Ok(old)
     }
