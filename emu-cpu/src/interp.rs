@@ -922,6 +922,11 @@ impl Hart {
                 self.reserved_value = v;
                 return Ok(v);
             }
+            // SC across threads (decision 10): a compare-and-swap of the value LR read, on
+            // the same host atomic every hart uses. It fails if another hart (or this one)
+            // changed the value since the LR; like QEMU it succeeds if the value was changed
+            // and changed back (ABA), which the A extension's LR/SC loops (locks, counters,
+            // cmpxchg) cannot tell apart. A trap or xRET drops the reservation.
             ScW | ScD => {
                 let (host, code) = self.atomic_host(a, size, Access::Write)?;
                 let ok = self.reservation.take() == Some(host as u64) && {
@@ -945,7 +950,7 @@ impl Hart {
                     }
                 };
                 if ok && code {
-                    self.code_stored(host);
+                    self.code_stored(host, a, self.data_idx);
                 }
                 return Ok(!ok as u64);
             }
@@ -987,7 +992,7 @@ impl Hart {
             }
         };
         if code {
-            self.code_stored(host);
+            self.code_stored(host, a, self.data_idx);
         }
         Ok(old)
     }

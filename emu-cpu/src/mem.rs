@@ -157,7 +157,6 @@ impl Hart {
             let host = vaddr.wrapping_add(e.addend) as usize;
             if tag & TLB_CODE != 0 {
                 self.code_page_written(host);
-                self.tlb.entry_mut(idx, vaddr).addr_write &= !TLB_CODE;
                 return Ok(Target::HostCode(host));
             }
             return Ok(Target::Host(host));
@@ -173,10 +172,6 @@ impl Hart {
                 let host = host_page + (paddr & !PAGE_MASK) as usize;
                 if access == Access::Write && self.ram.is_code_page(paddr & PAGE_MASK) {
                     self.code_page_written(host);
-                    let e = self.tlb.entry_mut(idx, vaddr);
-                    if e.addr_write != TLB_EMPTY {
-                        e.addr_write &= !TLB_CODE;
-                    }
                     return Ok(Target::HostCode(host));
                 }
                 Ok(Target::Host(host))
@@ -200,12 +195,22 @@ impl Hart {
         }
     }
 
-    /// A store to a code page (`Target::HostCode`) happened: every other hart holding
-    /// blocks there is asked to drop them before it runs them again.
-    pub(crate) fn code_stored(&mut self, host: usize) {
+    /// A store to a code page (`Target::HostCode`) at `vaddr` (MMU index `idx`) happened:
+    /// every other hart holding blocks there is asked to drop them before it runs them
+    /// again. Then, if the page holds nobody's code any more, later stores through the TLB
+    /// entry may take the fast path. (The flag is cleared only here, after the store: a
+    /// misaligned store resolves its pages before writing, and each byte must still come
+    /// here.)
+    pub(crate) fn code_stored(&mut self, host: usize, vaddr: u64, idx: MmuIdx) {
         let paddr = self.paddr_of_host(host);
         self.ram
             .code_page_written(paddr, Some(self.blocks.code_index));
+        if !self.ram.is_code_page(paddr) {
+            let e = self.tlb.entry_mut(idx, vaddr);
+            if e.addr_write != TLB_EMPTY && e.addr_write & PAGE_MASK == vaddr & PAGE_MASK {
+                e.addr_write &= !TLB_CODE;
+            }
+        }
     }
 
     /// Loads `SIZE` bytes (1, 2, 4, 8), zero-extended.
@@ -298,7 +303,7 @@ impl Hart {
             Target::HostCode(h) => {
                 // SAFETY: as above.
                 unsafe { store_host(h, size, value) };
-                self.code_stored(h);
+                self.code_stored(h, vaddr, idx);
                 Ok(())
             }
             Target::Phys(p) => {

@@ -286,10 +286,10 @@ spinner:
     j loop
     .balign 4096
 loop:
+patch:                      # first on its page, so a store can straddle into it
+    addi a1, zero, 0
     li t0, 1
     sd t0, 0(s0)            # started (running the loop)
-patch:
-    addi a1, zero, 0
     beqz a1, loop
     sd t0, 8(s0)            # done
 2:  wfi
@@ -299,7 +299,8 @@ patch:
 /// Hart 0 rewrites the loop hart 1 keeps running with ordinary stores; hart 1 executes no
 /// fence.i. Hart 0's TLB holds a write entry for the page filled before hart 1 decoded
 /// there, so this also covers a store that bypasses the slow path until hart 0 hears that
-/// the page became code.
+/// the page became code. The store is an aligned `sw`, then a misaligned `sd` that
+/// straddles the page boundary.
 #[test]
 fn store_by_another_hart_reaches_running_code() {
     let p = assemble(
@@ -319,7 +320,11 @@ _start:
     beqz t0, 1b
     la t1, patch
     li t0, {PATCHED:#x}
+    bnez a2, 3f
     sw t0, 0(t1)
+    j 2f
+3:  slli t0, t0, 32         # misaligned, across the page boundary into the patch
+    sd t0, -4(t1)
 2:  wfi
     j 2b
 {SPIN_LOOP}
@@ -330,16 +335,18 @@ pdata:
         ),
     );
     both_engines(|accel| {
-        let mut m = Machine::new(&p);
-        m.spawn(accel, RAM_BASE, |_| {});
-        m.spawn(accel, RAM_BASE, |_| {});
-        m.wait_flag(8, "hart 1 to run the rewritten code", |v| v == 1);
-        assert_eq!(
-            m.ram.read(p.sym("patch"), 4),
-            Some(PATCHED as u64),
-            "{accel:?}"
-        );
-        m.finish();
+        for straddle in [0, 1] {
+            let mut m = Machine::new(&p);
+            m.spawn(accel, RAM_BASE, move |h| h.set_xreg(12, straddle));
+            m.spawn(accel, RAM_BASE, |_| {});
+            m.wait_flag(8, "hart 1 to run the rewritten code", |v| v == 1);
+            assert_eq!(
+                m.ram.read(p.sym("patch"), 4),
+                Some(PATCHED as u64),
+                "{accel:?}"
+            );
+            m.finish();
+        }
     });
 }
 

@@ -395,6 +395,43 @@ mod tests {
     }
 
     #[test]
+    fn code_map_tells_the_other_harts() {
+        use crate::signals::request;
+        let ram = GuestRam::new(0x8000_0000, 0x10000).unwrap();
+        let a = Arc::new(HartSignals::default());
+        let b = Arc::new(HartSignals::default());
+        let ia = ram.register_hart(a.clone());
+        let ib = ram.register_hart(b.clone());
+        let page = 0x8000_2000;
+        assert!(!ram.is_code_page(page));
+        // A marks first: B hears that a page became code; A does not hear of its own mark.
+        assert!(ram.mark_code_page(page + 0x10, ia));
+        assert!(ram.is_code_page(page + 0xfff));
+        assert_eq!(b.take_requests().unwrap().kinds, request::CODE_MARKED);
+        assert!(a.take_requests().is_none());
+        // B marks too: not new for the machine, so nobody is told.
+        assert!(ram.mark_code_page(page, ib));
+        assert!(!ram.mark_code_page(page, ib), "already B's");
+        assert!(a.take_requests().is_none());
+        // A store by A reaches B only; the page is nobody's code afterwards.
+        assert!(ram.code_page_written(page + 8, Some(ia)));
+        assert!(a.take_requests().is_none());
+        assert_eq!(b.take_requests().unwrap().code_written, vec![page]);
+        assert!(!ram.is_code_page(page));
+        // A device's write reaches every holder, on each page it touches.
+        ram.mark_code_page(page, ia);
+        ram.mark_code_page(page + 0x1000, ib);
+        b.take_requests();
+        assert!(ram.write_dma(page + 0xffc, &[1; 8]));
+        assert_eq!(a.take_requests().unwrap().code_written, vec![page]);
+        assert_eq!(b.take_requests().unwrap().code_written, vec![page + 0x1000]);
+        assert_eq!(ram.read(page + 0xffc, 8), Some(0x0101_0101_0101_0101));
+        // A dropped hart's index is reused.
+        ram.unregister_hart(ia);
+        assert_eq!(ram.register_hart(a), ia);
+    }
+
+    #[test]
     fn bad_sizes_are_refused() {
         assert!(matches!(
             GuestRam::new(0x8000_0000, 0),

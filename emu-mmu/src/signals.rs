@@ -347,3 +347,49 @@ impl MachineControl {
         self.exit_code.load(Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_taken_once_and_tickets_complete() {
+        let s = HartSignals::default();
+        assert!(s.take_requests().is_none());
+        let t1 = s.request_ssip();
+        let t2 = s.request_tlb_flush();
+        assert!(
+            s.attention.load(Ordering::SeqCst),
+            "a request kicks the hart"
+        );
+        assert!(!s.is_serviced(t1));
+        let r = s.take_requests().expect("two requests");
+        assert_eq!(r.kinds, request::SSIP | request::TLB_FLUSH);
+        assert!(s.take_requests().is_none(), "taken once");
+        // A request posted after the take is not covered by completing the batch.
+        let t3 = s.request_fence_i();
+        s.complete(&r);
+        assert!(s.is_serviced(t1) && s.is_serviced(t2));
+        assert!(!s.is_serviced(t3));
+        assert!(!s.wait_serviced(t3, Duration::from_millis(1)));
+        let r = s.take_requests().expect("the fence.i");
+        assert_eq!(r.kinds, request::FENCE_I);
+        s.complete(&r);
+        assert!(s.wait_serviced(t3, Duration::ZERO));
+    }
+
+    #[test]
+    fn too_many_written_pages_become_a_fence_i() {
+        let s = HartSignals::default();
+        s.request_code_written(0x8000_1234);
+        s.request_code_written(0x8000_1000);
+        let r = s.take_requests().expect("one page");
+        assert_eq!(r.code_written, vec![0x8000_1000], "page-aligned, once");
+        for i in 0..=MAX_QUEUED_PAGES as u64 {
+            s.request_code_written(0x8000_0000 + i * 0x1000);
+        }
+        let r = s.take_requests().expect("overflowed");
+        assert_eq!(r.kinds, request::FENCE_I);
+        assert!(r.code_written.is_empty());
+    }
+}
