@@ -86,9 +86,11 @@ emu_cmd() {
 
 declare -A best
 failed=0
-# child_cpu: user + system seconds of this shell's waited-for children so far (bash `times`).
+# child_cpu VAR: sets VAR to the user + system seconds of this shell's waited-for children so
+# far (bash `times`, which must run in this shell, not in a $(...) subshell).
 child_cpu() {
-    times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%.2f", t }'
+    times >"$work/times"
+    printf -v "$1" '%s' "$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%.2f", t }' "$work/times")"
 }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 record() { # EMU NAME SECONDS: keep the smallest
@@ -102,9 +104,9 @@ for emu in "${emus[@]}"; do
     emu_cmd "$emu"
     for run in $(seq "$RUNS"); do
         log=$work/$emu-$run.log
-        echo "boot-bench: $emu run $run/$RUNS: ${cmd[*]}" >&2
+        echo "boot-bench: $emu run $run/$RUNS: $(printf "%q " "${cmd[@]}")" >&2
         t0=$EPOCHREALTIME
-        cpu0=$(child_cpu)
+        child_cpu cpu0
         ok=0
         md5=""
         # Read the console line by line, stamping the marker with the host clock.
@@ -127,7 +129,8 @@ for emu in "${emus[@]}"; do
         wait "$pid"
         status=$?
         record "$emu" total "$(since "$t0")"
-        record "$emu" cpu "$(awk -v a="$cpu0" -v b="$(child_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+        child_cpu cpu1
+        record "$emu" cpu "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
         if [ $ok != 1 ] || [ $status != 0 ]; then
             echo "boot-bench: $emu run $run failed (exit status $status, completed: $ok); last lines:" >&2
             tail -n 20 "$log" | sed 's/^/    | /' >&2
@@ -152,7 +155,7 @@ echo "${ratio_rule:-}"
 for m in "boot:boot to RVX-BOOT-OK (host clock)" "dd:dd 64 MiB /dev/zero -> tmpfs" \
     "md5sum:md5sum 64 MiB (tmpfs)" "shell:sh loop, 200,000 iterations" \
     "fork+exec:fork+exec /bin/true x 1,000" "total:start to exit (host clock)" \
-    "cpu:emulator CPU time, whole run (host)"; do
+    "cpu:emulator CPU time (host, user+sys)"; do
     key=${m%%:*}
     printf '| %-34s |' "${m#*:}"
     for emu in "${emus[@]}"; do printf ' %8s |' "${best[$emu:$key]:--}"; done

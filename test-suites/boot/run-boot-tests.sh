@@ -115,7 +115,7 @@ emu_cmd() {
 # 124 = timed out, 125 = stopped after a panic) and `elapsed` (seconds).
 run_guest() {
     local log=$1 t0 pid
-    echo "${cmd[*]}" >"$log.cmd"
+    printf "%q " "${cmd[@]}" >"$log.cmd" # a line that can be pasted into a shell
     t0=$(date +%s.%N)
     timeout -k 10 "$timeout_s" "${cmd[@]}" </dev/null >"$log" 2>&1 &
     pid=$!

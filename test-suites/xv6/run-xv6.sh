@@ -77,7 +77,7 @@ qemu)
     ;;
 *) echo "run-xv6: EMU must be rvx or qemu" >&2; exit 2 ;;
 esac
-echo "run-xv6: ${cmd[*]}"
+echo "run-xv6: $(printf "%q " "${cmd[@]}")"
 
 # The console's input is a FIFO this script holds open read-write (so opening it never blocks
 # and the emulator never sees end-of-file); typed text goes in through fd 3.
