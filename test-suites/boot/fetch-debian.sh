@@ -12,7 +12,8 @@
 # Prints shell assignments on stdout (progress goes to stderr), so a caller can
 #     eval "$(test-suites/boot/fetch-debian.sh)"
 # and use:
-#   RVX_BOOT_KERNEL      boot/vmlinux-* (an uncompressed kernel image, booted with -kernel)
+#   RVX_BOOT_KERNEL      boot/vmlinux-* (despite the name, a flat RISC-V Linux "Image" with an EFI
+#                        stub: no ELF; text_offset 2 MiB, i.e. loaded at 0x80200000)
 #   RVX_BOOT_MODULES     (usr/)lib/modules/<version> (no modules.dep: Debian's depmod makes it)
 #   RVX_BOOT_BUSYBOX     the static riscv64 busybox binary
 #   RVX_BOOT_FW_DYNAMIC  OpenSBI's generic fw_dynamic.bin (for --bios)

@@ -35,6 +35,7 @@
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+PATH=$PATH:/usr/sbin:/sbin # mke2fs, debugfs and e2fsck live there; not in every user's PATH
 repo=$(cd "$here/../.." && pwd)
 EMU=${EMU:-rvx}
 RVX=${RVX:-${CARGO_TARGET_DIR:-$repo/target}/release/rvx}
