@@ -672,7 +672,13 @@ impl Hart {
                 return Ok(next);
             }
             FenceI => {
-                self.blocks.flush();
+                // Nothing to flush: every store to a page holding decoded code already drops
+                // its blocks (our own stores through the slow path, other harts' and DMA
+                // through the machine-wide code-page map and the requests it posts, which
+                // are applied here). Flushing the cache on every fence.i would make Linux,
+                // which issues one whenever it maps an executable page, retranslate its hot
+                // code over and over.
+                self.service_requests();
                 self.chain_site = None;
                 return Ok(next);
             }

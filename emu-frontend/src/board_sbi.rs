@@ -33,10 +33,7 @@ impl BuiltinSbi {
         // calling hart keeps servicing its own requests while it waits.
         let fences = board.fences.into_inner().unwrap_or_else(|e| e.into_inner());
         if !fences.is_empty() {
-            let waits: Vec<_> = fences
-                .iter()
-                .map(|&(h, t)| (&*m.harts[h], t))
-                .collect();
+            let waits: Vec<_> = fences.iter().map(|&(h, t)| (&*m.harts[h], t)).collect();
             hart.wait_for_remote(&waits);
         }
         match action {
@@ -85,7 +82,10 @@ impl SbiMachine for Board<'_> {
     }
 
     fn remote_fence_i(&self, hart: usize) {
-        let t = self.m.harts[hart].request_fence_i();
+        // As for a local fence.i (emu-cpu interp.rs), stores to code are already tracked:
+        // the target only has to apply the invalidations queued for it and re-check its
+        // write entries, which is what a code-marked request does, without a full flush.
+        let t = self.m.harts[hart].request_code_marked();
         self.wait(hart, t);
     }
 

@@ -4,8 +4,8 @@
 //! unchanged. HTIF is added when the program defines `tohost`, as on Spike.
 
 use crate::cli::{Bios, SemihostingConfig, Serial};
-use crate::loader::{Image, RAM_BASE};
 use crate::loader::{self as boot_loader, KernelInfo};
+use crate::loader::{Image, RAM_BASE};
 use crate::run::HartStart;
 use crate::semihosting::{Console, HeapInfo, Semihosting};
 use crate::trace::TraceItems;
@@ -24,13 +24,13 @@ use std::sync::Arc;
 
 /// QEMU virt memory map (hw/riscv/virt.c, `virt_memmap`) and interrupt numbers.
 pub mod memmap {
+    pub use crate::mrom::{MROM_BASE, MROM_SIZE};
     pub use emu_devices::clint::{CLINT_BASE, CLINT_SIZE};
     pub use emu_devices::plic::{PLIC_BASE, PLIC_SIZE};
     pub use emu_devices::power::{SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE};
     pub use emu_devices::rtc::{RTC_BASE, RTC_IRQ, RTC_SIZE};
     pub use emu_devices::uart::{UART0_BASE, UART0_IRQ, UART0_SIZE};
     pub use emu_devices::virtio::{VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE};
-    pub use crate::mrom::{MROM_BASE, MROM_SIZE};
     pub const DRAM_BASE: u64 = super::RAM_BASE;
 }
 
@@ -380,11 +380,9 @@ fn load_boot_images(
                 format: boot_loader::KernelFormat::Raw,
             }
         }
-        Bios::BuiltIn => boot_loader::load_kernel(
-            &cfg.kernel,
-            ram,
-            boot_loader::kernel_start_addr(base, None),
-        )?,
+        Bios::BuiltIn => {
+            boot_loader::load_kernel(&cfg.kernel, ram, boot_loader::kernel_start_addr(base, None))?
+        }
         Bios::File(_) => boot_loader::load_kernel(
             &cfg.kernel,
             ram,
@@ -405,8 +403,7 @@ fn load_boot_images(
         }
     };
     let used_end = initrd.map_or(kernel.end, |(_, end)| end.max(kernel.end));
-    let fdt_addr =
-        boot_loader::fdt_placement(base, cfg.ram_size, dtb.len() as u64, used_end)?;
+    let fdt_addr = boot_loader::fdt_placement(base, cfg.ram_size, dtb.len() as u64, used_end)?;
     ram.write_bytes(fdt_addr, &dtb);
     let rom = firmware.map(|f| crate::mrom::reset_rom(f.start, fdt_addr, kernel.entry));
     Ok(BootImages {
