@@ -11,19 +11,27 @@
 //!   at run time (frm only changes through a CSR instruction, which ends the block; still the
 //!   check is one compare). Other modes take the slow path. fcvt to an integer also inlines
 //!   the static RTZ of C casts (`cvttsd2si` ignores MXCSR's rounding).
-//! - after the operation `stmxcsr` gives the host flags: IE (invalid, which covers signalling
-//!   NaN inputs), ZE (divide by zero), OE (overflow) or UE (underflow) send the instruction to
-//!   the slow path, as does a NaN result (a quiet NaN input raises no flag). What is left is
-//!   a finite or infinite non-NaN result whose only possible flag is NX, which is exactly
-//!   x86's PE. (x86 detects tininess after rounding like RISC-V; were it before, it would only
-//!   send more cases to the slow path.) DE (a subnormal input) needs nothing: with DAZ/FTZ off
-//!   the host computes subnormals exactly and reports UE/PE per IEEE.
-//! - MXCSR's flags are sticky and the host's Rust code (the interpreter's own host fast path,
-//!   devices) may leave any of them set. PE is only consulted while the guest's fflags.NX is
-//!   clear, and then MXCSR is reset (`ldmxcsr` of the default 0x1f80: RNE, all exceptions
-//!   masked, no flags) just before the operation. A stale IE..UE can only send one instruction
-//!   to the slow path, which resets MXCSR after it runs. MXCSR's control bits are the host's
-//!   default (Rust never changes them) whenever translated code runs.
+//! - when the guest's fflags.NX is already set (the usual state: it is sticky and software
+//!   rarely clears it), NX cannot change, so only the other flags matter, and the result
+//!   tells: an arithmetic operation raises NV only with a NaN result, DZ and OF only
+//!   with an infinite one, and UF only with a result of magnitude at most the smallest normal
+//!   (RISC-V detects tininess after rounding; a tiny exact value cannot round above the
+//!   smallest normal). So a NaN or infinite result, or for products, quotients, fused and
+//!   narrowing operations a result at or below the smallest normal, takes the slow path.
+//!   Sums and square roots are never tiny-and-inexact, so only NaN and infinity count there.
+//!   This path never touches MXCSR (`stmxcsr` waits for every earlier SSE operation and costs
+//!   more than the operation itself).
+//! - when NX is clear, whether the operation is exact must be known: MXCSR is reset (`ldmxcsr`
+//!   of the default 0x1f80: RNE, every exception masked, no flags; the host's Rust code may
+//!   have left flags set) just before the operation and read with `stmxcsr` after it. IE
+//!   (which covers signalling NaN inputs), ZE, OE or UE, or a NaN result (a quiet NaN input
+//!   raises no flag) send the instruction to the slow path; otherwise PE is exactly NX. DE (a
+//!   subnormal input) needs nothing: with DAZ/FTZ off the host computes subnormals exactly.
+//!   (x86 detects tininess after rounding like RISC-V; were it before, it would only send
+//!   more cases to the slow path.) MXCSR's control bits are the host's default (Rust never
+//!   changes them) whenever translated code runs.
+//! - fcvt to an integer converts to 64 bits and checks the range of the result (x86's
+//!   "integer indefinite" included); PE there also decides whether FS becomes Dirty.
 //!
 //! The slow path is the interpreter for that one instruction (`helpers::exec_one`: SoftFloat,
 //! exact flags, canonical NaNs, every rounding mode, mstatus.FS checks and illegal-instruction
@@ -145,6 +153,18 @@ enum Writes {
     /// An x register (FS becomes Dirty only if fflags are raised).
     X,
     /// Nothing (stores).
+    None,
+}
+
+/// What a result must look like for the fast path (fflags.NX already set) to keep it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Not a NaN nor an infinity: additions and square roots, whose tiny results are exact
+    /// (a sum of multiples of the smallest subnormal is one; a square root is never tiny).
+    NanInf,
+    /// Above the smallest normal and finite: products, quotients, fused, narrowing.
+    Normal,
+    /// Any result (conversions from integers: only NX is possible).
     None,
 }
 
@@ -300,25 +320,14 @@ impl Emitter {
         );
     }
 
-    /// Clears MXCSR's flags before an operation whose PE is read afterwards: always, or (when
-    /// only fflags.NX depends on PE) only while the guest's NX is clear.
-    fn fp_clear_flags(&mut self, always: bool) {
-        if always {
-            dynasm!(self.a
-                ; .arch x64
-                ; mov DWORD [rsp], MXCSR_DEFAULT
-                ; ldmxcsr [rsp]
-            );
-        } else {
-            dynasm!(self.a
-                ; .arch x64
-                ; test BYTE [rbx + OFF_FFLAGS], NX
-                ; jnz >keep
-                ; mov DWORD [rsp], MXCSR_DEFAULT
-                ; ldmxcsr [rsp]
-                ; keep:
-            );
-        }
+    /// Clears MXCSR's flags (and restores its default control bits) before an operation
+    /// whose flags are read afterwards.
+    fn fp_clear_flags(&mut self) {
+        dynasm!(self.a
+            ; .arch x64
+            ; mov DWORD [rsp], MXCSR_DEFAULT
+            ; ldmxcsr [rsp]
+        );
     }
 
     /// After an operation with its result in xmm`x`: MXCSR to `[rsp]`, and the slow path on
@@ -338,18 +347,82 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; jp =>slow);
     }
 
-    /// fflags.NX |= MXCSR.PE (as stored at `[rsp]`), with no store when NX is already set
-    /// (a read-modify-write per instruction would chain every FP instruction through memory).
-    fn fp_accrue_nx(&mut self) {
+    /// Emits `op` (computing a rounded result into xmm`x`) on one of two paths. When
+    /// fflags.NX is already set, NX cannot change and the result alone tells whether another
+    /// flag may be raised (`check`): no MXCSR access, which would serialize the host FPU.
+    /// Otherwise MXCSR is cleared before and read after (exact NX from PE, IE/ZE/OE/UE to the
+    /// slow path). Both paths leave the result in xmm`x` and have raised NX as needed.
+    fn fp_two_paths(
+        &mut self,
+        x: u8,
+        single: bool,
+        check: Check,
+        slow: DynamicLabel,
+        op: &dyn Fn(&mut Emitter),
+    ) {
+        let fast = self.a.new_dynamic_label();
+        let commit = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; test BYTE [rbx + OFF_FFLAGS], NX
+            ; jnz =>fast
+        );
+        self.fp_clear_flags();
+        op(self);
+        self.fp_check_result(x, single, slow);
         dynasm!(self.a
             ; .arch x64
             ; test BYTE [rsp], MXCSR_PE
-            ; jz >exact
-            ; test BYTE [rbx + OFF_FFLAGS], NX
-            ; jnz >exact
+            ; jz =>commit
             ; or BYTE [rbx + OFF_FFLAGS], NX
-            ; exact:
+            ; jmp =>commit
+            ; =>fast
         );
+        op(self);
+        self.fp_check_value(x, single, check, slow);
+        dynasm!(self.a ; .arch x64 ; =>commit);
+    }
+
+    /// The slow path unless the result in xmm`x` shows that the operation raised no flag
+    /// but NX (given finite or infinite non-NaN operands, see `Check`).
+    fn fp_check_value(&mut self, x: u8, single: bool, check: Check, slow: DynamicLabel) {
+        if check == Check::None {
+            return;
+        }
+        // eax <- the biased exponent.
+        if single {
+            dynasm!(self.a
+                ; .arch x64
+                ; movd eax, Rx(x)
+                ; shr eax, 23
+                ; movzx eax, al
+            );
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; movq rax, Rx(x)
+                ; shr rax, 52
+                ; and eax, 0x7ff
+            );
+        }
+        let max: i32 = if single { 0xff } else { 0x7ff };
+        match check {
+            Check::NanInf => dynasm!(self.a
+                ; .arch x64
+                ; cmp eax, max
+                ; je =>slow
+            ),
+            // Exponent 2..=max-1: |result| > the smallest normal, so the result was neither
+            // tiny (RISC-V detects tininess after rounding: a tiny exact value rounds to at
+            // most the smallest normal) nor an underflow to zero, nor an overflow, an infinite
+            // quotient (DZ) or a NaN (NV).
+            _ => dynasm!(self.a
+                ; .arch x64
+                ; sub eax, 2
+                ; cmp eax, max - 3
+                ; ja =>slow
+            ),
+        }
     }
 
     /// xmm`x` <- f[r] (a single's low 32 bits, or a double).
@@ -449,27 +522,30 @@ impl Emitter {
             self.fp_boxed(i.rs1, slow);
             self.fp_boxed(i.rs2, slow);
         }
-        self.fp_clear_flags(false);
-        self.fp_get(0, i.rs1, single);
-        let d2 = fd(i.rs2);
-        match (op, single) {
-            (Arith::Add, false) => dynasm!(self.a ; .arch x64 ; addsd xmm0, QWORD [r12 + d2]),
-            (Arith::Sub, false) => dynasm!(self.a ; .arch x64 ; subsd xmm0, QWORD [r12 + d2]),
-            (Arith::Mul, false) => dynasm!(self.a ; .arch x64 ; mulsd xmm0, QWORD [r12 + d2]),
-            (Arith::Div, false) => dynasm!(self.a ; .arch x64 ; divsd xmm0, QWORD [r12 + d2]),
-            (Arith::Add, true) => dynasm!(self.a ; .arch x64 ; addss xmm0, DWORD [r12 + d2]),
-            (Arith::Sub, true) => dynasm!(self.a ; .arch x64 ; subss xmm0, DWORD [r12 + d2]),
-            (Arith::Mul, true) => dynasm!(self.a ; .arch x64 ; mulss xmm0, DWORD [r12 + d2]),
-            (Arith::Div, true) => dynasm!(self.a ; .arch x64 ; divss xmm0, DWORD [r12 + d2]),
-        }
-        self.fp_check_result(0, single, slow);
-        self.fp_accrue_nx();
+        let (rs1, d2) = (i.rs1, fd(i.rs2));
+        let check = match op {
+            Arith::Add | Arith::Sub => Check::NanInf,
+            _ => Check::Normal,
+        };
+        self.fp_two_paths(0, single, check, slow, &|e: &mut Emitter| {
+            e.fp_get(0, rs1, single);
+            match (op, single) {
+                (Arith::Add, false) => dynasm!(e.a ; .arch x64 ; addsd xmm0, QWORD [r12 + d2]),
+                (Arith::Sub, false) => dynasm!(e.a ; .arch x64 ; subsd xmm0, QWORD [r12 + d2]),
+                (Arith::Mul, false) => dynasm!(e.a ; .arch x64 ; mulsd xmm0, QWORD [r12 + d2]),
+                (Arith::Div, false) => dynasm!(e.a ; .arch x64 ; divsd xmm0, QWORD [r12 + d2]),
+                (Arith::Add, true) => dynasm!(e.a ; .arch x64 ; addss xmm0, DWORD [r12 + d2]),
+                (Arith::Sub, true) => dynasm!(e.a ; .arch x64 ; subss xmm0, DWORD [r12 + d2]),
+                (Arith::Mul, true) => dynasm!(e.a ; .arch x64 ; mulss xmm0, DWORD [r12 + d2]),
+                (Arith::Div, true) => dynasm!(e.a ; .arch x64 ; divss xmm0, DWORD [r12 + d2]),
+            }
+        });
         self.fp_put(0, i.rd, single);
         self.fp_end(i, slow, done, Writes::F);
         true
     }
 
-    /// fsqrt (a negative input raises IE: the slow path).
+    /// fsqrt (a negative input gives a NaN: the slow path).
     fn fp_sqrt(&mut self, i: &Insn, single: bool) -> bool {
         let Some((rm, _)) = rm_check(i, Rounding::Rne) else {
             return false;
@@ -478,17 +554,16 @@ impl Emitter {
         if single {
             self.fp_boxed(i.rs1, slow);
         }
-        self.fp_clear_flags(false);
         let d1 = fd(i.rs1);
-        // Clear xmm0 first: sqrtsd/sqrtss keep its upper bits (a false dependency).
-        dynasm!(self.a ; .arch x64 ; xorps xmm0, xmm0);
-        if single {
-            dynasm!(self.a ; .arch x64 ; sqrtss xmm0, DWORD [r12 + d1]);
-        } else {
-            dynasm!(self.a ; .arch x64 ; sqrtsd xmm0, QWORD [r12 + d1]);
-        }
-        self.fp_check_result(0, single, slow);
-        self.fp_accrue_nx();
+        self.fp_two_paths(0, single, Check::NanInf, slow, &|e: &mut Emitter| {
+            // Clear xmm0 first: sqrtsd/sqrtss keep its upper bits (a false dependency).
+            dynasm!(e.a ; .arch x64 ; xorps xmm0, xmm0);
+            if single {
+                dynasm!(e.a ; .arch x64 ; sqrtss xmm0, DWORD [r12 + d1]);
+            } else {
+                dynasm!(e.a ; .arch x64 ; sqrtsd xmm0, QWORD [r12 + d1]);
+            }
+        });
         self.fp_put(0, i.rd, single);
         self.fp_end(i, slow, done, Writes::F);
         true
@@ -509,22 +584,30 @@ impl Emitter {
             self.fp_boxed(i.rs2, slow);
             self.fp_boxed(i.rs3, slow);
         }
-        self.fp_clear_flags(false);
-        self.fp_get(0, i.rs1, single);
-        self.fp_get(1, i.rs2, single);
-        self.fp_get(2, i.rs3, single);
-        match (op, single) {
-            (Fused::Madd, false) => dynasm!(self.a ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
-            (Fused::Msub, false) => dynasm!(self.a ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
-            (Fused::Nmsub, false) => dynasm!(self.a ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1),
-            (Fused::Nmadd, false) => dynasm!(self.a ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1),
-            (Fused::Madd, true) => dynasm!(self.a ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
-            (Fused::Msub, true) => dynasm!(self.a ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
-            (Fused::Nmsub, true) => dynasm!(self.a ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1),
-            (Fused::Nmadd, true) => dynasm!(self.a ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
-        }
-        self.fp_check_result(2, single, slow);
-        self.fp_accrue_nx();
+        let (rs1, rs2, rs3) = (i.rs1, i.rs2, i.rs3);
+        self.fp_two_paths(2, single, Check::Normal, slow, &|e: &mut Emitter| {
+            e.fp_get(0, rs1, single);
+            e.fp_get(1, rs2, single);
+            e.fp_get(2, rs3, single);
+            match (op, single) {
+                (Fused::Madd, false) => dynasm!(e.a ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
+                (Fused::Msub, false) => dynasm!(e.a ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
+                (Fused::Nmsub, false) => {
+                    dynasm!(e.a ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1)
+                }
+                (Fused::Nmadd, false) => {
+                    dynasm!(e.a ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1)
+                }
+                (Fused::Madd, true) => dynasm!(e.a ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
+                (Fused::Msub, true) => dynasm!(e.a ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
+                (Fused::Nmsub, true) => {
+                    dynasm!(e.a ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1)
+                }
+                (Fused::Nmadd, true) => {
+                    dynasm!(e.a ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1)
+                }
+            }
+        });
         self.fp_put(2, i.rd, single);
         self.fp_end(i, slow, done, Writes::F);
         true
@@ -672,7 +755,8 @@ impl Emitter {
         true
     }
 
-    /// fcvt.s.d (rounds) and fcvt.d.s (exact: no PE, NaNs take the slow path).
+    /// fcvt.s.d (rounds: two paths) and fcvt.d.s (exact, never tiny or infinite from a
+    /// finite single: only a NaN, signalling or not, needs the slow path).
     fn fp_convert(&mut self, i: &Insn) -> bool {
         let to_single = i.op == Op::FcvtSD;
         let rounding = if to_single {
@@ -686,23 +770,22 @@ impl Emitter {
         let (slow, done) = self.fp_begin(rm);
         let d1 = fd(i.rs1);
         if to_single {
-            self.fp_clear_flags(false);
-            dynasm!(self.a
-                ; .arch x64
-                ; xorps xmm0, xmm0
-                ; cvtsd2ss xmm0, QWORD [r12 + d1]
-            );
+            self.fp_two_paths(0, true, Check::Normal, slow, &|e: &mut Emitter| {
+                dynasm!(e.a
+                    ; .arch x64
+                    ; xorps xmm0, xmm0
+                    ; cvtsd2ss xmm0, QWORD [r12 + d1]
+                );
+            });
         } else {
             self.fp_boxed(i.rs1, slow);
             dynasm!(self.a
                 ; .arch x64
                 ; xorps xmm0, xmm0
                 ; cvtss2sd xmm0, DWORD [r12 + d1]
+                ; ucomisd xmm0, xmm0
+                ; jp =>slow
             );
-        }
-        self.fp_check_result(0, to_single, slow);
-        if to_single {
-            self.fp_accrue_nx();
         }
         self.fp_put(0, i.rd, to_single);
         self.fp_end(i, slow, done, Writes::F);
@@ -723,60 +806,70 @@ impl Emitter {
         if single {
             self.fp_boxed(i.rs1, slow);
         }
-        // PE decides FS Dirty too, so it must be exact unless FS is known Dirty already.
-        let fs_dirty = self.fp.fs_dirty;
-        self.fp_clear_flags(!fs_dirty);
         let d1 = fd(i.rs1);
-        match (single, truncate) {
-            (false, false) => dynasm!(self.a ; .arch x64 ; cvtsd2si rax, QWORD [r12 + d1]),
-            (false, true) => dynasm!(self.a ; .arch x64 ; cvttsd2si rax, QWORD [r12 + d1]),
-            (true, false) => dynasm!(self.a ; .arch x64 ; cvtss2si rax, DWORD [r12 + d1]),
-            (true, true) => dynasm!(self.a ; .arch x64 ; cvttss2si rax, DWORD [r12 + d1]),
+        let convert = |e: &mut Emitter| {
+            match (single, truncate) {
+                (false, false) => dynasm!(e.a ; .arch x64 ; cvtsd2si rax, QWORD [r12 + d1]),
+                (false, true) => dynasm!(e.a ; .arch x64 ; cvttsd2si rax, QWORD [r12 + d1]),
+                (true, false) => dynasm!(e.a ; .arch x64 ; cvtss2si rax, DWORD [r12 + d1]),
+                (true, true) => dynasm!(e.a ; .arch x64 ; cvttss2si rax, DWORD [r12 + d1]),
+            }
+            match ty {
+                IntTy::W => dynasm!(e.a
+                    ; .arch x64
+                    ; movsxd rcx, eax
+                    ; cmp rcx, rax
+                    ; jne =>slow
+                ),
+                IntTy::Wu => dynasm!(e.a
+                    ; .arch x64
+                    ; mov rcx, rax
+                    ; shr rcx, 32
+                    ; jnz =>slow
+                    // 32-bit results are sign-extended, unsigned ones too (spec 13.7).
+                    ; movsxd rax, eax
+                ),
+                // i64::MIN is also the indefinite value: the only one whose negation
+                // overflows.
+                IntTy::L => dynasm!(e.a
+                    ; .arch x64
+                    ; mov rcx, rax
+                    ; neg rcx
+                    ; jo =>slow
+                ),
+                IntTy::Lu => dynasm!(e.a
+                    ; .arch x64
+                    ; test rax, rax
+                    ; js =>slow
+                ),
+            }
+        };
+        let commit = self.a.new_dynamic_label();
+        if self.fp.fs_dirty {
+            // FS is Dirty: NX is the only effect of PE, so with NX set skip MXCSR.
+            let exact = self.a.new_dynamic_label();
+            dynasm!(self.a
+                ; .arch x64
+                ; test BYTE [rbx + OFF_FFLAGS], NX
+                ; jz =>exact
+            );
+            convert(self);
+            dynasm!(self.a ; .arch x64 ; jmp =>commit ; =>exact);
         }
-        match ty {
-            IntTy::W => dynasm!(self.a
-                ; .arch x64
-                ; movsxd rcx, eax
-                ; cmp rcx, rax
-                ; jne =>slow
-            ),
-            IntTy::Wu => dynasm!(self.a
-                ; .arch x64
-                ; mov rcx, rax
-                ; shr rcx, 32
-                ; jnz =>slow
-                // 32-bit results are sign-extended, unsigned ones too (spec 13.7).
-                ; movsxd rax, eax
-            ),
-            // i64::MIN is also the indefinite value: the only one whose negation overflows.
-            IntTy::L => dynasm!(self.a
-                ; .arch x64
-                ; mov rcx, rax
-                ; neg rcx
-                ; jo =>slow
-            ),
-            IntTy::Lu => dynasm!(self.a
-                ; .arch x64
-                ; test rax, rax
-                ; js =>slow
-            ),
-        }
+        // PE decides NX and (unless FS is known Dirty) FS Dirty: it must be exact.
+        self.fp_clear_flags();
+        convert(self);
         dynasm!(self.a
             ; .arch x64
             ; stmxcsr [rsp]
             ; test BYTE [rsp], MXCSR_PE
-            ; jz >exact
+            ; jz =>commit
+            ; or BYTE [rbx + OFF_FFLAGS], NX
         );
-        if !fs_dirty {
+        if !self.fp.fs_dirty {
             dynasm!(self.a ; .arch x64 ; or DWORD [rbx + OFF_MSTATUS], FS);
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; test BYTE [rbx + OFF_FFLAGS], NX
-            ; jnz >exact
-            ; or BYTE [rbx + OFF_FFLAGS], NX
-            ; exact:
-        );
+        dynasm!(self.a ; .arch x64 ; =>commit);
         self.put(i.rd);
         self.fp_end(i, slow, done, Writes::X);
         true
@@ -809,18 +902,18 @@ impl Emitter {
                 ; js =>slow
             ),
         }
-        if !exact {
-            self.fp_clear_flags(false);
-        }
-        dynasm!(self.a ; .arch x64 ; xorps xmm0, xmm0);
-        if single {
-            dynasm!(self.a ; .arch x64 ; cvtsi2ss xmm0, rax);
+        let convert = |e: &mut Emitter| {
+            dynasm!(e.a ; .arch x64 ; xorps xmm0, xmm0);
+            if single {
+                dynasm!(e.a ; .arch x64 ; cvtsi2ss xmm0, rax);
+            } else {
+                dynasm!(e.a ; .arch x64 ; cvtsi2sd xmm0, rax);
+            }
+        };
+        if exact {
+            convert(self);
         } else {
-            dynasm!(self.a ; .arch x64 ; cvtsi2sd xmm0, rax);
-        }
-        if !exact {
-            dynasm!(self.a ; .arch x64 ; stmxcsr [rsp]);
-            self.fp_accrue_nx();
+            self.fp_two_paths(0, single, Check::None, slow, &convert);
         }
         self.fp_put(0, i.rd, single);
         self.fp_end(i, slow, done, Writes::F);
