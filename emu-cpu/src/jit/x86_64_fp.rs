@@ -162,8 +162,10 @@ enum Check {
     /// Not a NaN nor an infinity: additions and square roots, whose tiny results are exact
     /// (a sum of multiples of the smallest subnormal is one; a square root is never tiny).
     NanInf,
-    /// Above the smallest normal and finite: products, quotients, fused, narrowing.
-    Normal,
+    /// Above the smallest normal and finite: products, quotients, fused, narrowing. A zero
+    /// result is also kept when one of `zero_from` (f registers) is a zero: then it is exact
+    /// (0 * x, 0 / x with x finite or infinite and nonzero; a NaN or 0 * inf is no zero).
+    Normal { zero_from: [Option<u8>; 2] },
     /// Any result (conversions from integers: only NX is possible).
     None,
 }
@@ -416,12 +418,46 @@ impl Emitter {
             // tiny (RISC-V detects tininess after rounding: a tiny exact value rounds to at
             // most the smallest normal) nor an underflow to zero, nor an overflow, an infinite
             // quotient (DZ) or a NaN (NV).
-            _ => dynasm!(self.a
-                ; .arch x64
-                ; sub eax, 2
-                ; cmp eax, max - 3
-                ; ja =>slow
-            ),
+            Check::Normal { zero_from } => {
+                let ok = self.a.new_dynamic_label();
+                dynasm!(self.a
+                    ; .arch x64
+                    ; sub eax, 2
+                    ; cmp eax, max - 3
+                    ; jbe =>ok
+                );
+                if zero_from == [None, None] {
+                    dynasm!(self.a ; .arch x64 ; jmp =>slow);
+                } else {
+                    // A zero result (shifting out the sign leaves nothing) from a zero operand.
+                    if single {
+                        dynasm!(self.a ; .arch x64 ; movd eax, Rx(x) ; add eax, eax ; jnz =>slow);
+                    } else {
+                        dynasm!(self.a ; .arch x64 ; movq rax, Rx(x) ; add rax, rax ; jnz =>slow);
+                    }
+                    for r in zero_from.into_iter().flatten() {
+                        let d = fd(r);
+                        if single {
+                            dynasm!(self.a
+                                ; .arch x64
+                                ; mov eax, DWORD [r12 + d]
+                                ; add eax, eax
+                                ; jz =>ok
+                            );
+                        } else {
+                            dynasm!(self.a
+                                ; .arch x64
+                                ; mov rax, QWORD [r12 + d]
+                                ; add rax, rax
+                                ; jz =>ok
+                            );
+                        }
+                    }
+                    dynasm!(self.a ; .arch x64 ; jmp =>slow);
+                }
+                dynasm!(self.a ; .arch x64 ; =>ok);
+            }
+            Check::None => {}
         }
     }
 
@@ -525,7 +561,12 @@ impl Emitter {
         let (rs1, d2) = (i.rs1, fd(i.rs2));
         let check = match op {
             Arith::Add | Arith::Sub => Check::NanInf,
-            _ => Check::Normal,
+            Arith::Mul => Check::Normal {
+                zero_from: [Some(i.rs1), Some(i.rs2)],
+            },
+            Arith::Div => Check::Normal {
+                zero_from: [Some(i.rs1), None],
+            },
         };
         self.fp_two_paths(0, single, check, slow, &|e: &mut Emitter| {
             e.fp_get(0, rs1, single);
@@ -585,7 +626,10 @@ impl Emitter {
             self.fp_boxed(i.rs3, slow);
         }
         let (rs1, rs2, rs3) = (i.rs1, i.rs2, i.rs3);
-        self.fp_two_paths(2, single, Check::Normal, slow, &|e: &mut Emitter| {
+        let check = Check::Normal {
+            zero_from: [None, None],
+        };
+        self.fp_two_paths(2, single, check, slow, &|e: &mut Emitter| {
             e.fp_get(0, rs1, single);
             e.fp_get(1, rs2, single);
             e.fp_get(2, rs3, single);
@@ -770,7 +814,10 @@ impl Emitter {
         let (slow, done) = self.fp_begin(rm);
         let d1 = fd(i.rs1);
         if to_single {
-            self.fp_two_paths(0, true, Check::Normal, slow, &|e: &mut Emitter| {
+            let check = Check::Normal {
+                zero_from: [None, None],
+            };
+            self.fp_two_paths(0, true, check, slow, &|e: &mut Emitter| {
                 dynasm!(e.a
                     ; .arch x64
                     ; xorps xmm0, xmm0
