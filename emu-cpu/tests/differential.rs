@@ -119,7 +119,7 @@ fn fp_blocks_at_range_edges() {
         .copied()
         .collect();
     let engines = Engines::default();
-    let mut rng = Rng::new(0xf7_ed9e);
+    let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-edges", 0));
     let count = scaled(20_000);
     let mut failures = Vec::new();
     for _ in 0..count {
