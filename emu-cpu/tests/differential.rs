@@ -21,7 +21,7 @@ mod difftest;
 
 use difftest::gen::{self, Item, Piece, Rng};
 use difftest::machine::{Outcome, Setup, DATA};
-use difftest::table::PATTERNS;
+use difftest::table::{F, PATTERNS};
 use difftest::{encode, Engines};
 use emu_cpu::decode::{decode, Op};
 use std::collections::BTreeSet;
@@ -91,6 +91,72 @@ fn hundred_instruction_blocks() {
 #[test]
 fn thousand_instruction_blocks() {
     run_and_check("thousand", scaled(40), 1000);
+}
+
+/// Blocks of eight F/D/Zfh computational instructions on operands at the edges of the normal
+/// range (and the usual specials), with FS, fflags and frm in every state: the cases where the
+/// JIT's host-FPU code must either keep the SSE result or hand the instruction to the
+/// interpreter (NaNs, overflow, tiny results, inexact, saturating conversions, NX already set
+/// or not, FS Clean or Dirty).
+#[test]
+fn fp_blocks_at_range_edges() {
+    let rows: Vec<_> = PATTERNS
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.3,
+                F::FpR4
+                    | F::FpR3Rm
+                    | F::FpR3
+                    | F::FpCmp
+                    | F::FpR1Rm
+                    | F::FpToX
+                    | F::XToFp
+                    | F::FpToXNoRm
+                    | F::XToFpNoRm
+            )
+        })
+        .copied()
+        .collect();
+    let engines = Engines::default();
+    let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-edges", 0));
+    let count = scaled(20_000);
+    let mut failures = Vec::new();
+    for _ in 0..count {
+        let mut setup = m_mode_setup(3, 0);
+        setup.mstatus = rng.pick(&[1u64, 2, 3, 3]) << 13;
+        setup.fflags = rng.below(32) as u8 & if rng.chance(500) { !1 } else { 0xff };
+        setup.frm = rng.pick(&[0, 0, 0, 1, 2, 7]);
+        for f in setup.f.iter_mut() {
+            *f = gen::interesting_f(&mut rng);
+        }
+        for x in setup.x.iter_mut().skip(1) {
+            *x = gen::interesting_x(&mut rng);
+        }
+        let words: Vec<u32> = (0..8)
+            .map(|_| {
+                let (_, mask, m, f) = rng.pick(&rows);
+                let mut w = m | (rng.next() as u32 & !mask);
+                if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                    w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 3, 7, 7]) << 12;
+                }
+                w
+            })
+            .collect();
+        if let Some(d) = engines.compare(&setup, &words, None).diff {
+            failures.push(format!(
+                "{d}\n{}\n{}",
+                setup.to_rust(),
+                difftest::listing(setup.body_base, &words)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
 }
 
 /// `RVX_DIFF_REPLAY=<seed>:<items>`: runs that one program and prints both outcomes.

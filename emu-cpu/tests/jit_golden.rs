@@ -75,7 +75,18 @@ fn return_goes_through_the_indirect_table() {
 #[test]
 fn instructions_without_native_code_call_the_interpreter() {
     insta::assert_snapshot!(emit(&[
-        0x02c58553, // fadd.d fa0, fa1, fa2
+        0xe2059553, // fclass.d a0, fa1
         0x00000073, // ecall
+    ]));
+}
+
+#[test]
+fn floating_point_runs_on_sse_with_a_slow_path() {
+    insta::assert_snapshot!(emit(&[
+        0x0085b507, // fld fa0, 8(a1)
+        0x02c5f553, // fadd.d fa0, fa1, fa2 (dynamic rm: frm checked)
+        0xa2b52553, // feq.d a0, fa0, fa1
+        0xc2259553, // fcvt.l.d a0, fa1, rtz
+        0x00a5b427, // fsd fa0, 8(a1)
     ]));
 }

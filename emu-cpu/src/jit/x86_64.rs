@@ -15,6 +15,9 @@
 // already a u8.
 #![allow(clippy::useless_conversion)]
 
+#[path = "x86_64_fp.rs"]
+mod fp;
+
 use super::code::CodeCache;
 use super::helpers::{self, pack_info};
 use super::JitError;
@@ -120,6 +123,8 @@ struct Emitter {
     /// Guest registers kept in host registers for the whole block: (guest, host, dirty).
     /// Loaded after the entry check, written back before every helper call and exit.
     cached: Vec<(u8, u8, bool)>,
+    /// What the F/D emission knows about mstatus.FS so far in the block.
+    fp: fp::FpState,
 }
 
 /// Host registers that hold guest registers inside a block (callee-saved: helper calls
@@ -169,6 +174,7 @@ pub fn emit_block(
         pending: 0,
         off: 0,
         cached,
+        fp: fp::FpState::default(),
     };
     dynasm!(e.a
         ; .arch x64
@@ -553,7 +559,7 @@ impl Emitter {
             _ => {
                 if self.alu(i) {
                     self.pending += 1;
-                } else {
+                } else if !self.fp_insn(i) {
                     return self.fallback(i);
                 }
             }

@@ -378,12 +378,26 @@ const H_SPECIAL: [u16; 14] = [
     0x3800, 0x4100,
 ];
 
+/// Unbiased exponents around which results overflow, become tiny, or round across the edge
+/// of the normal range (products and quotients of two such values), plus ordinary ones: they
+/// exercise the JIT's checks for when the host FPU's result may be kept.
+const D_EDGE_EXP: [u64; 12] = [1, 2, 23, 486, 512, 1022, 1023, 1024, 1535, 1562, 2045, 2046];
+const S_EDGE_EXP: [u32; 12] = [1, 2, 3, 52, 64, 126, 127, 128, 190, 202, 253, 254];
+
 /// FP register values: doubles, NaN-boxed singles and halves (special values, random bits,
-/// small integers), and improperly boxed values.
+/// small integers and quarters, random significands at edge exponents), and improperly boxed
+/// values.
 pub fn interesting_f(rng: &mut Rng) -> u64 {
-    match rng.below(8) {
+    match rng.below(10) {
         0 => rng.pick(&D_SPECIAL),
-        1 => ((rng.below(41) as i64 - 20) as f64).to_bits(),
+        1 => {
+            ((rng.below(41) as i64 - 20) as f64 / if rng.chance(500) { 4.0 } else { 1.0 }).to_bits()
+        }
+        8 => (rng.next() & 0x800f_ffff_ffff_ffff) | rng.pick(&D_EDGE_EXP) << 52,
+        9 => {
+            let bits = (rng.next() as u32 & 0x807f_ffff) | rng.pick(&S_EDGE_EXP) << 23;
+            0xffff_ffff_0000_0000 | bits as u64
+        }
         2 => rng.next(),
         3 => 0xffff_ffff_0000_0000 | rng.pick(&S_SPECIAL) as u64,
         4 => 0xffff_ffff_0000_0000 | ((rng.below(41) as i32 - 20) as f32).to_bits() as u64,
