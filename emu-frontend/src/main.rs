@@ -180,6 +180,10 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         Some(smp) => cli::parse_smp(smp).map_err(|e| anyhow!("--smp {smp}: {e}"))?,
         None => 1,
     };
+    if accel == emu_cpu::Accel::Audit && harts > 1 {
+        // Audit undoes a block's stores between its two runs; another hart could see them.
+        bail!("--accel audit runs one hart only (drop --smp {harts})");
+    }
     if let Some(d) = a.display.as_deref().filter(|d| *d != "none") {
         bail!("--display {d}: only --display none is supported in this version");
     }

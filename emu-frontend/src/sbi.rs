@@ -79,32 +79,29 @@ pub const SUPPORTED_EXTENSIONS: [u64; 11] = [
     eid::DBCN,
 ];
 
-/// Standard SBI errors (SBI spec 3.2, table 1), returned in a0.
+/// The standard SBI errors (SBI spec 3.2, table 1) this implementation returns in a0
+/// (DENIED -4, ALREADY_STARTED -7, ALREADY_STOPPED -8 and NO_SHMEM -9 belong to calls rvx
+/// does not implement).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i64)]
 pub enum SbiError {
     Failed = -1,
     NotSupported = -2,
     InvalidParam = -3,
-    Denied = -4,
     InvalidAddress = -5,
     AlreadyAvailable = -6,
-    AlreadyStarted = -7,
-    AlreadyStopped = -8,
-    NoShmem = -9,
 }
 
-/// HSM hart states (SBI spec 9, table "HSM Hart States").
+/// HSM hart states (SBI spec 9, table "HSM Hart States"). STOP_PENDING (3),
+/// SUSPEND_PENDING (5) and RESUME_PENDING (6) never show: rvx's stop, suspend and resume
+/// take effect before the call returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum HartStatus {
     Started = 0,
     Stopped = 1,
     StartPending = 2,
-    StopPending = 3,
     Suspended = 4,
-    SuspendPending = 5,
-    ResumePending = 6,
 }
 
 /// SRST `reset_type`.

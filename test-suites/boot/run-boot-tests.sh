@@ -122,7 +122,7 @@ run_guest() {
     pid=$!
     local panicked=0
     while kill -0 "$pid" 2>/dev/null; do
-        if grep -qE 'Kernel panic|RVX-POWEROFF-FAILED' "$log"; then
+        if grep -qsE 'Kernel panic|RVX-POWEROFF-FAILED' "$log"; then
             sleep 2 # let the rest of the message reach the log
             kill "$pid" 2>/dev/null
             panicked=1
