@@ -2,36 +2,11 @@
 //! programs (assembled at test time with riscv64-unknown-elf-gcc) run to their exit status.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-const RVX: &str = env!("CARGO_BIN_EXE_rvx");
+mod common;
+use common::{gcc, have_gcc, rvx};
 const RAM_BASE: u64 = 0x8000_0000;
-
-/// Runs rvx with `args`, killing it after 20 s so a broken guest cannot hang the suite.
-fn rvx(args: &[&str]) -> Output {
-    let mut child = Command::new(RVX)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn rvx");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "rvx {args:?} timed out; stdout {:?} stderr {:?}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().unwrap()
-}
 
 /// Asserts the run failed with exit status 2 and exactly one stderr line starting `rvx:`
 /// that contains every string in `needles`. Returns that line.
@@ -244,40 +219,6 @@ fn help_and_version() {
 }
 
 // ---- guest programs (need riscv64-unknown-elf-gcc) ----
-
-const GCC: &str = "riscv64-unknown-elf-gcc";
-
-fn have_gcc() -> bool {
-    let ok = Command::new(GCC)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipped: {GCC} not found on PATH");
-    }
-    ok
-}
-
-/// Builds `files` (name, contents) in `dir` with `gcc args` into `out`; panics with gcc's
-/// output on failure.
-fn gcc(dir: &Path, files: &[(&str, &str)], args: &[&str], out: &str) -> PathBuf {
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    let o = Command::new(GCC)
-        .current_dir(dir)
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "gcc failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dir.join(out)
-}
 
 /// Bare metal at 0x80000000 with `tohost`/`fromhost` in their own 4 KiB-aligned section.
 const BARE_LD: &str = r#"
