@@ -90,16 +90,16 @@ since() { awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }';
 
 result="" prompt_t="-" typed=0
 while kill -0 "$pid" 2>/dev/null; do
-    if [ $typed = 0 ] && grep -q 'init: starting sh' "$log" && grep -qF '$ ' "$log"; then
+    if [ $typed = 0 ] && grep -qs 'init: starting sh' "$log" && grep -qsF '$ ' "$log"; then
         prompt_t=$(since)
         printf '%s\n' "$command" >&3
         typed=1
     fi
-    if grep -q 'ALL TESTS PASSED' "$log"; then
+    if grep -qs 'ALL TESTS PASSED' "$log"; then
         result=pass
         break
     fi
-    if grep -qE 'SOME TESTS FAILED|^panic|FAILED' "$log"; then
+    if grep -qsE 'SOME TESTS FAILED|^panic|FAILED' "$log"; then
         sleep 2 # let the rest of the message arrive
         result="usertests or the kernel reported a failure"
         break
