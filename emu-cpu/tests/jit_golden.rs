@@ -79,3 +79,28 @@ fn instructions_without_native_code_call_the_interpreter() {
         0x00000073, // ecall
     ]));
 }
+
+#[test]
+fn self_loop_jumps_to_its_own_start() {
+    insta::assert_snapshot!(emit(&[
+        0xfff50513, // addi a0, a0, -1
+        0xfe051ee3, // bnez a0, -4
+    ]));
+}
+
+#[test]
+fn fused_pairs() {
+    insta::assert_snapshot!(emit(&[
+        0x02059513, // slli a0, a1, 32
+        0x02055513, // srli a0, a0, 32 (zext.w a0, a1)
+        0x00000097, // auipc ra, 0
+        0x010080e7, // jalr ra, 16(ra) (a direct call)
+    ]));
+}
+
+#[test]
+fn division_by_zero_and_overflow() {
+    insta::assert_snapshot!(emit(&[
+        0x02c5c533, // div a0, a1, a2
+    ]));
+}

@@ -284,15 +284,24 @@ struct Emitter {
     /// Offset of the current instruction from the block's first.
     off: i32,
     slow: Vec<SlowPath>,
+    /// Unpatched chain jumps: (label of the jump's stub, address of its rel32 field).
+    stubs: Vec<(dynasmrt::DynamicLabel, usize)>,
+    /// The block ends in a branch back to its own start, which then holds the budget and
+    /// attention check and is the loop's direct target.
+    self_loop: bool,
 }
 
 /// Translates one block for host address `at`; `page_off` is the offset of its first
 /// instruction in its guest page; `exit` is the glue's base (`emit_trampoline`). Returns
 /// the machine code.
 ///
-/// Every block starts with the entry check (decision 7): leave (pc = the block's own) when
-/// the instruction budget is used up or the hart's attention flag is raised. Chained entries
-/// pass through it too, so a tight guest loop cannot starve interrupts or the timers.
+/// The budget and attention check (decision 7: leave when the instruction budget is used up
+/// or the hart's attention flag is raised) is done on every edge that can close a loop:
+/// backward direct jumps, jumps through the indirect-jump table (indirect and cross-page
+/// ones), and a self-loop's jump to its block's start. A chain of forward direct jumps
+/// inside a page ends within the page, so every cycle of translated code passes a check and
+/// a tight guest loop cannot starve interrupts or the timers. The dispatcher checks before
+/// entering translated code.
 pub fn emit_block(
     insns: &[Insn],
     at: usize,
@@ -308,28 +317,44 @@ pub fn emit_block(
         pending: 0,
         off: 0,
         slow: Vec::new(),
+        stubs: Vec::new(),
+        self_loop: ends_in_self_loop(insns),
     };
-    let bs = glue.bail_sync;
-    dynasm!(e.a
-        ; .arch x64
-        ; test r15, r15
-        ; js extern bs
-        ; mov rax, [rbx + OFF_ATTENTION]
-        ; cmp BYTE [rax], 0
-        ; jne extern bs
-    );
+    if e.self_loop {
+        e.check();
+    }
     let mut left = false;
-    for i in insns {
+    let mut k = 0;
+    while k < insns.len() {
+        let i = &insns[k];
+        let n = e.fused(i, insns.get(k + 1));
+        if n == 2 {
+            left = crate::interp::ends_block(insns[k + 1].op);
+            e.off += (i.len + insns[k + 1].len) as i32;
+            k += 2;
+            continue;
+        }
         left = e.insn(i);
         e.off += i.len as i32;
+        k += 1;
     }
     if !left {
         // Fell off the end (page end or length limit): continue at the next instruction.
         let off = e.off as i64;
-        e.leave_direct(off);
+        e.leave_to(off, false);
     }
     let bail = glue.bail;
     let call = glue.call;
+    let exit_sync = glue.exit_sync;
+    for (label, site) in std::mem::take(&mut e.stubs) {
+        let site = site as i64;
+        dynasm!(e.a
+            ; .arch x64
+            ; =>label
+            ; mov rax, QWORD site
+            ; jmp extern exit_sync
+        );
+    }
     for s in std::mem::take(&mut e.slow) {
         let (info, helper) = (s.info as i64, s.helper as i64);
         dynasm!(e.a
@@ -349,6 +374,21 @@ pub fn emit_block(
 /// Displacement of x[r] from r12.
 fn xd(r: u8) -> i32 {
     8 * r as i32
+}
+
+/// Offset from the block's start of the direct target of the block's last instruction.
+fn direct_target(insns: &[Insn]) -> Option<i64> {
+    use Op::*;
+    let last = insns.last()?;
+    let off: i64 = insns[..insns.len() - 1].iter().map(|i| i.len as i64).sum();
+    match last.op {
+        Jal | Beq | Bne | Blt | Bge | Bltu | Bgeu => Some(off + last.imm),
+        _ => None,
+    }
+}
+
+fn ends_in_self_loop(insns: &[Insn]) -> bool {
+    direct_target(insns) == Some(0)
 }
 
 impl Emitter {
@@ -429,18 +469,47 @@ impl Emitter {
     /// Counts the pending instructions as retired (r15 -= pending).
     fn sync_instret(&mut self) {
         if self.pending != 0 {
-            let n = self.pending as i32;
-            dynasm!(self.a ; .arch x64 ; sub r15, n);
+            if let Ok(n) = i8::try_from(self.pending) {
+                dynasm!(self.a ; .arch x64 ; sub r15, BYTE n);
+            } else {
+                let n = self.pending as i32;
+                dynasm!(self.a ; .arch x64 ; sub r15, n);
+            }
             self.pending = 0;
         }
+    }
+
+    /// Leaves (pc = rbp, pending instructions retired) when the instruction budget is used
+    /// up or the hart's attention flag is raised (decision 7).
+    fn check(&mut self) {
+        let bs = self.glue.bail_sync;
+        dynasm!(self.a
+            ; .arch x64
+            ; test r15, r15
+            ; js extern bs
+            ; mov rax, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rax], 0
+            ; jne extern bs
+        );
     }
 
     /// Leaves for the block at offset `t` from this block's start (pending instructions
     /// retired). Inside the same guest page the exit is a `jmp rel32` to a stub that returns
     /// the jump's address to the dispatcher, which patches it to the target's translation
-    /// (chaining). Elsewhere the target is looked up like an indirect jump's.
+    /// (chaining). Elsewhere the target is looked up like an indirect jump's. Backward jumps
+    /// check the budget and attention flag first.
     fn leave_direct(&mut self, t: i64) {
+        self.leave_to(t, t <= self.off as i64);
+    }
+
+    /// `leave_direct`; `backward` says whether the jump can close a loop.
+    fn leave_to(&mut self, t: i64, backward: bool) {
         self.sync_instret();
+        if t == 0 && self.self_loop {
+            let at = self.at;
+            dynasm!(self.a ; .arch x64 ; jmp extern at);
+            return;
+        }
         let target_off = self.page_off as i64 + t;
         if t != 0 {
             self.pc_rel(5, t);
@@ -450,16 +519,14 @@ impl Emitter {
             self.lookup_and_jump();
             return;
         }
+        if backward {
+            self.check();
+        }
+        let stub = self.a.new_dynamic_label();
         let jmp_at = self.a.offset().0;
-        dynasm!(self.a ; .arch x64 ; jmp >stub ; stub:);
+        dynasm!(self.a ; .arch x64 ; jmp =>stub);
         debug_assert_eq!(self.a.offset().0 - jmp_at, 5, "chain jumps are jmp rel32");
-        let site = (self.at + jmp_at + 1) as i64;
-        let exit_sync = self.glue.exit_sync;
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, QWORD site
-            ; jmp extern exit_sync
-        );
+        self.stubs.push((stub, self.at + jmp_at + 1));
     }
 
     /// Leaves for the block at pc `rax` (an indirect jump; pending instructions retired).
@@ -469,12 +536,18 @@ impl Emitter {
         self.lookup_and_jump();
     }
 
-    /// Jumps to the translation of pc `rax` (== rbp) through the hart's indirect-jump table
-    /// when it knows it, else back to the dispatcher.
+    /// Checks the budget and attention flag, then jumps to the translation of pc `rax`
+    /// (== rbp) through the hart's indirect-jump table when it knows it, else back to the
+    /// dispatcher.
     fn lookup_and_jump(&mut self) {
         let bs = self.glue.bail_sync;
         dynasm!(self.a
             ; .arch x64
+            ; test r15, r15
+            ; js extern bs
+            ; mov rcx, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rcx], 0
+            ; jne extern bs
             ; lea ecx, [rax * 8]
             ; and ecx, JIT_TABLE_INDEX_MASK
             ; add rcx, [rbx + OFF_JIT_TABLE]
@@ -633,6 +706,76 @@ impl Emitter {
         }
     }
 
+    /// Emits `i` and `next` together when the pair has a shorter host form (a constant or a
+    /// pc-relative address built in two steps, a call through auipc+jalr, a zero-extension).
+    /// Returns 2 if it did, 0 if it emitted nothing. Neither instruction of a fused pair
+    /// can trap, so no state between them is ever observed.
+    fn fused(&mut self, i: &Insn, next: Option<&Insn>) -> usize {
+        use Op::*;
+        let Some(n) = next else { return 0 };
+        let rd = i.rd;
+        if rd == 0 || n.rs1 != rd {
+            return 0;
+        }
+        let off = self.off as i64;
+        match (i.op, n.op) {
+            // li of a 32-bit constant: lui + addi(w).
+            (Lui, Addi | Addiw) if n.rd == rd => {
+                let mut v = i.imm.wrapping_add(n.imm);
+                if n.op == Addiw {
+                    v = v as i32 as i64;
+                }
+                let d = self.dest(rd);
+                self.mov_imm(d, v as u64);
+                self.store_from(d, rd);
+            }
+            // la: auipc + addi.
+            (Auipc, Addi) if n.rd == rd => {
+                let d = self.dest(rd);
+                self.pc_rel(d, off + i.imm + n.imm);
+                self.store_from(d, rd);
+            }
+            // call/tail: auipc + jalr, a direct jump.
+            (Auipc, Jalr) => {
+                if n.rd != rd {
+                    let d = self.dest(rd);
+                    self.pc_rel(d, off + i.imm);
+                    self.store_from(d, rd);
+                }
+                self.off += i.len as i32;
+                let jalr_off = self.off as i64;
+                if n.rd != 0 {
+                    let d = self.dest(n.rd);
+                    self.pc_rel(d, jalr_off + n.len as i64);
+                    self.store_from(d, n.rd);
+                }
+                self.pending += 2;
+                // The block's pc is even (instructions are 2-byte aligned), so clearing
+                // bit 0 of the target clears it in the offset.
+                self.leave_direct((off + i.imm + n.imm) & !1);
+                self.off -= i.len as i32;
+                return 2;
+            }
+            // zext.w and sext.w as shift pairs.
+            (Slli, Srli | Srai) if n.rd == rd && i.imm & 63 == 32 && n.imm & 63 == 32 => {
+                let d = self.dest(rd);
+                match (src(i.rs1), n.op) {
+                    (Src::Zero, _) => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+                    (Src::Reg(h), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h)),
+                    (Src::Reg(h), _) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                    (Src::Mem(m), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), [r12 + m]),
+                    (Src::Mem(m), _) => {
+                        dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m])
+                    }
+                }
+                self.store_from(d, rd);
+            }
+            _ => return 0,
+        }
+        self.pending += 2;
+        2
+    }
+
     /// Emits one instruction. Returns true if control always leaves the block here.
     fn insn(&mut self, i: &Insn) -> bool {
         use Op::*;
@@ -691,18 +834,33 @@ impl Emitter {
                 self.pending += 1;
                 self.sync_instret();
                 self.cmp_regs(i.rs1, i.rs2);
+                // A self-loop's taken branch goes straight to the block's start (which
+                // checks the budget); any other taken branch to its exit code.
+                let self_loop = off + imm == 0 && self.self_loop;
                 let taken = self.a.new_dynamic_label();
+                let at = self.at;
+                macro_rules! jcc {
+                    ($cc:ident) => {
+                        if self_loop {
+                            dynasm!(self.a ; .arch x64 ; $cc extern at)
+                        } else {
+                            dynasm!(self.a ; .arch x64 ; $cc =>taken)
+                        }
+                    };
+                }
                 match i.op {
-                    Beq => dynasm!(self.a ; .arch x64 ; je =>taken),
-                    Bne => dynasm!(self.a ; .arch x64 ; jne =>taken),
-                    Blt => dynasm!(self.a ; .arch x64 ; jl =>taken),
-                    Bge => dynasm!(self.a ; .arch x64 ; jge =>taken),
-                    Bltu => dynasm!(self.a ; .arch x64 ; jb =>taken),
-                    _ => dynasm!(self.a ; .arch x64 ; jae =>taken),
+                    Beq => jcc!(je),
+                    Bne => jcc!(jne),
+                    Blt => jcc!(jl),
+                    Bge => jcc!(jge),
+                    Bltu => jcc!(jb),
+                    _ => jcc!(jae),
                 }
                 self.leave_direct(off + len);
-                dynasm!(self.a ; .arch x64 ; =>taken);
-                self.leave_direct(off + imm);
+                if !self_loop {
+                    dynasm!(self.a ; .arch x64 ; =>taken);
+                    self.leave_direct(off + imm);
+                }
                 return true;
             }
             Lb => self.load(i, 1, true),
@@ -925,6 +1083,38 @@ impl Emitter {
         self.put(i.rd);
     }
 
+    /// Register-register operations with x0 as an operand (mv, neg, sext.w, ...): the
+    /// result is the other operand, its negation, or zero. False if `i` is not one of them.
+    fn zero_operand(&mut self, i: &Insn) -> bool {
+        use Op::*;
+        let other = if i.rs1 == 0 { i.rs2 } else { i.rs1 };
+        let d = self.dest(i.rd);
+        match i.op {
+            Add | Or | Xor => self.load_to(d, other),
+            Sub if i.rs2 == 0 => self.load_to(d, other),
+            Sub => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; neg Rq(d));
+            }
+            Addw => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            }
+            Subw if i.rs2 == 0 => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            }
+            Subw => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; neg Rd(d) ; movsxd Rq(d), Rd(d));
+            }
+            And | Mul | Mulw => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+            _ => return false,
+        }
+        self.store_from(d, i.rd);
+        true
+    }
+
     /// Integer operations with a native emission; false if there is none.
     fn alu(&mut self, i: &Insn) -> bool {
         use Op::*;
@@ -955,11 +1145,9 @@ impl Emitter {
                 self.store_from(d, i.rd);
             }
             Addi => match src(i.rs1) {
-                Src::Reg(h) => {
+                Src::Reg(h) if imm != 0 && self.dest(i.rd) != h => {
                     let d = self.dest(i.rd);
-                    if d != h || imm != 0 {
-                        dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) + imm]);
-                    }
+                    dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) + imm]);
                     self.store_from(d, i.rd);
                 }
                 _ => self.unop(i, |a, d| {
@@ -968,6 +1156,20 @@ impl Emitter {
                     }
                 }),
             },
+            // sext.w
+            Addiw if imm == 0 => {
+                let d = self.dest(i.rd);
+                match src(i.rs1) {
+                    Src::Reg(h) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m]),
+                    Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+                }
+                self.store_from(d, i.rd);
+            }
+            // A shift right by at least one leaves bit 31 clear: the 32-bit result is its
+            // own sign extension.
+            Srliw if sh32 != 0 => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32)),
+            _ if (i.rs1 == 0 || i.rs2 == 0) && self.zero_operand(i) => {}
             Xori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; xor Rq(d), imm)),
             Ori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; or Rq(d), imm)),
             Andi => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; and Rq(d), imm)),
