@@ -104,3 +104,13 @@ fn division_by_zero_and_overflow() {
         0x02c5c533, // div a0, a1, a2
     ]));
 }
+
+#[test]
+fn self_loop_borrows_host_registers_for_its_counters() {
+    insta::assert_snapshot!(emit(&[
+        0x00b30023, // sb a1, 0(t1)
+        0xfff60613, // addi a2, a2, -1
+        0x00130313, // addi t1, t1, 1 (t1 lives in the hart state outside the loop)
+        0xfe061ae3, // bnez a2, -12
+    ]));
+}

@@ -254,16 +254,6 @@ enum Src {
     Mem(i32),
 }
 
-fn src(r: u8) -> Src {
-    if r == 0 {
-        Src::Zero
-    } else if let Some(h) = host_of(r) {
-        Src::Reg(h)
-    } else {
-        Src::Mem(xd(r))
-    }
-}
-
 /// A load or store's call to its slow-path helper, emitted after the block's code.
 struct SlowPath {
     entry: dynasmrt::DynamicLabel,
@@ -289,6 +279,14 @@ struct Emitter {
     /// The block ends in a branch back to its own start, which then holds the budget and
     /// attention check and is the loop's direct target.
     self_loop: bool,
+    /// Where each guest register lives in this block's body: its host register, or None
+    /// for the hart state.
+    map: [Option<u8>; 32],
+    /// Registers a self-loop borrows for its body: (guest register kept in the hart state
+    /// elsewhere, mapped guest register the loop does not use, that one's host register).
+    remap: Vec<(u8, u8, u8)>,
+    /// A self-loop's first body instruction (after the check and the borrowing).
+    body: Option<dynasmrt::DynamicLabel>,
 }
 
 /// Translates one block for host address `at`; `page_off` is the offset of its first
@@ -319,9 +317,13 @@ pub fn emit_block(
         slow: Vec::new(),
         stubs: Vec::new(),
         self_loop: ends_in_self_loop(insns),
+        map: std::array::from_fn(|r| host_of(r as u8)),
+        remap: Vec::new(),
+        body: None,
     };
     if e.self_loop {
         e.check();
+        e.borrow_registers(insns);
     }
     let mut left = false;
     let mut k = 0;
@@ -357,16 +359,18 @@ pub fn emit_block(
     }
     for s in std::mem::take(&mut e.slow) {
         let (info, helper) = (s.info as i64, s.helper as i64);
+        dynasm!(e.a ; .arch x64 ; =>s.entry);
+        e.give_back();
         dynasm!(e.a
             ; .arch x64
-            ; =>s.entry
             ; mov rdx, QWORD info
             ; mov rax, QWORD helper
             ; call extern call
             ; test eax, eax
             ; jnz extern bail
-            ; jmp =>s.resume
         );
+        e.take_again();
+        dynasm!(e.a ; .arch x64 ; jmp =>s.resume);
     }
     e.a.finalize().map_err(asm_err)
 }
@@ -392,9 +396,72 @@ fn ends_in_self_loop(insns: &[Insn]) -> bool {
 }
 
 impl Emitter {
+    /// Where x[r] is in the block's body.
+    fn src(&self, r: u8) -> Src {
+        if r == 0 {
+            Src::Zero
+        } else if let Some(h) = self.map[r as usize] {
+            Src::Reg(h)
+        } else {
+            Src::Mem(xd(r))
+        }
+    }
+
+    /// A self-loop keeps the guest registers it uses that live in the hart state in the host
+    /// registers of mapped guest registers it does not use, for the whole loop: otherwise a
+    /// loop counter such as t1 would go through memory (a store-to-load dependency) on every
+    /// iteration. Emits the borrowing and places the loop's body label.
+    fn borrow_registers(&mut self, insns: &[Insn]) {
+        let mut uses = [0u32; 32];
+        for i in insns {
+            for r in [i.rd, i.rs1, i.rs2] {
+                uses[r as usize & 31] += 1;
+            }
+        }
+        let mut wanted: Vec<u8> = (1..32u8)
+            .filter(|&r| uses[r as usize] > 0 && host_of(r).is_none())
+            .collect();
+        wanted.sort_by_key(|&r| std::cmp::Reverse(uses[r as usize]));
+        let free = MAPPED.iter().filter(|&&(g, _)| uses[g as usize] == 0);
+        self.remap = wanted
+            .into_iter()
+            .zip(free)
+            .map(|(g, &(m, h))| (g, m, h))
+            .collect();
+        for &(g, m, h) in &self.remap {
+            self.map[g as usize] = Some(h);
+            self.map[m as usize] = None;
+        }
+        if !self.remap.is_empty() {
+            self.take_again();
+            let body = self.a.new_dynamic_label();
+            dynasm!(self.a ; .arch x64 ; =>body);
+            self.body = Some(body);
+        }
+    }
+
+    /// Gives the borrowed host registers back to their mapped guest registers (before
+    /// leaving the loop or calling Rust, which expect the fixed mapping).
+    fn give_back(&mut self) {
+        for k in 0..self.remap.len() {
+            let (g, m, h) = self.remap[k];
+            let (dg, dm) = (xd(g), xd(m));
+            dynasm!(self.a ; .arch x64 ; mov [r12 + dg], Rq(h) ; mov Rq(h), [r12 + dm]);
+        }
+    }
+
+    /// Borrows the host registers again (see `borrow_registers`).
+    fn take_again(&mut self) {
+        for k in 0..self.remap.len() {
+            let (g, m, h) = self.remap[k];
+            let (dg, dm) = (xd(g), xd(m));
+            dynasm!(self.a ; .arch x64 ; mov [r12 + dm], Rq(h) ; mov Rq(h), [r12 + dg]);
+        }
+    }
+
     /// host reg <- x[r] (any host register; internal).
     fn load_to(&mut self, host: u8, r: u8) {
-        match src(r) {
+        match self.src(r) {
             Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host)),
             Src::Reg(h) if h == host => {}
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(host), Rq(h)),
@@ -404,7 +471,7 @@ impl Emitter {
 
     /// x[rd] <- host reg (any host register; internal).
     fn store_from(&mut self, host: u8, rd: u8) {
-        match src(rd) {
+        match self.src(rd) {
             Src::Zero => {}
             Src::Reg(h) if h == host => {}
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host)),
@@ -437,7 +504,7 @@ impl Emitter {
 
     /// The host register to compute x[rd] in: its own if mapped, else rax.
     fn dest(&self, rd: u8) -> u8 {
-        host_of(rd).unwrap_or(0)
+        self.map[rd as usize].unwrap_or(0)
     }
 
     /// host reg <- the 64-bit constant `v`.
@@ -505,6 +572,7 @@ impl Emitter {
     /// `leave_direct`; `backward` says whether the jump can close a loop.
     fn leave_to(&mut self, t: i64, backward: bool) {
         self.sync_instret();
+        self.give_back();
         if t == 0 && self.self_loop {
             let at = self.at;
             dynasm!(self.a ; .arch x64 ; jmp extern at);
@@ -532,6 +600,7 @@ impl Emitter {
     /// Leaves for the block at pc `rax` (an indirect jump; pending instructions retired).
     fn leave_indirect(&mut self) {
         self.sync_instret();
+        self.give_back();
         dynasm!(self.a ; .arch x64 ; mov rbp, rax);
         self.lookup_and_jump();
     }
@@ -563,6 +632,7 @@ impl Emitter {
     fn call_helper(&mut self, f: usize) {
         let (call, bail) = (self.glue.call, self.glue.bail);
         let f = f as i64;
+        self.give_back();
         dynasm!(self.a
             ; .arch x64
             ; mov rax, QWORD f
@@ -570,6 +640,7 @@ impl Emitter {
             ; test eax, eax
             ; jnz extern bail
         );
+        self.take_again();
     }
 
     /// Calls the interpreter for this instruction. Returns true if the block always leaves.
@@ -595,7 +666,7 @@ impl Emitter {
     /// (and alignment bits) to compare with the entry's tag.
     fn addr_and_entry(&mut self, i: &Insn, size: usize) {
         let imm = i.imm as i32;
-        match src(i.rs1) {
+        match self.src(i.rs1) {
             Src::Zero => self.mov_imm(1, i.imm as u64),
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(h) + imm]),
             Src::Mem(d) => {
@@ -664,7 +735,7 @@ impl Emitter {
             ; jne =>slow
             ; add rcx, [rax + TLB_ADDEND]
         );
-        let v = match src(i.rs2) {
+        let v = match self.src(i.rs2) {
             Src::Zero => {
                 dynasm!(self.a ; .arch x64 ; xor edx, edx);
                 2
@@ -689,7 +760,7 @@ impl Emitter {
 
     /// Sets the flags as `cmp x[r1], x[r2]` does.
     fn cmp_regs(&mut self, r1: u8, r2: u8) {
-        match (src(r1), src(r2)) {
+        match (self.src(r1), self.src(r2)) {
             (Src::Reg(a), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), Rq(b)),
             (Src::Reg(a), Src::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), [r12 + m]),
             (Src::Mem(m), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp [r12 + m], Rq(b)),
@@ -704,6 +775,35 @@ impl Emitter {
                 }
             }
         }
+    }
+
+    /// The end of a self-loop with borrowed registers: unless the branch (`op`, flags set)
+    /// falls through, check the budget and attention flag and continue at `body`.
+    fn loop_back(&mut self, op: Op, body: dynasmrt::DynamicLabel) {
+        use Op::*;
+        let leave = self.a.new_dynamic_label();
+        match op {
+            Beq => dynasm!(self.a ; .arch x64 ; jne >out),
+            Bne => dynasm!(self.a ; .arch x64 ; je >out),
+            Blt => dynasm!(self.a ; .arch x64 ; jge >out),
+            Bge => dynasm!(self.a ; .arch x64 ; jl >out),
+            Bltu => dynasm!(self.a ; .arch x64 ; jae >out),
+            _ => dynasm!(self.a ; .arch x64 ; jb >out),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; test r15, r15
+            ; js =>leave
+            ; mov rax, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rax], 0
+            ; jne =>leave
+            ; jmp =>body
+            ; =>leave
+        );
+        // Leave with pc = the block's start (rbp).
+        self.give_back();
+        let bs = self.glue.bail_sync;
+        dynasm!(self.a ; .arch x64 ; jmp extern bs ; out:);
     }
 
     /// Emits `i` and `next` together when the pair has a shorter host form (a constant or a
@@ -759,7 +859,7 @@ impl Emitter {
             // zext.w and sext.w as shift pairs.
             (Slli, Srli | Srai) if n.rd == rd && i.imm & 63 == 32 && n.imm & 63 == 32 => {
                 let d = self.dest(rd);
-                match (src(i.rs1), n.op) {
+                match (self.src(i.rs1), n.op) {
                     (Src::Zero, _) => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
                     (Src::Reg(h), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h)),
                     (Src::Reg(h), _) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
@@ -811,7 +911,7 @@ impl Emitter {
             }
             Jalr => {
                 let imm = i.imm as i32;
-                match src(i.rs1) {
+                match self.src(i.rs1) {
                     Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rax, [Rq(h) + imm]),
                     _ => {
                         self.load_to(0, i.rs1);
@@ -822,7 +922,7 @@ impl Emitter {
                 }
                 dynasm!(self.a ; .arch x64 ; and rax, -2);
                 if i.rd != 0 {
-                    let d = host_of(i.rd).unwrap_or(1);
+                    let d = self.map[i.rd as usize].unwrap_or(1);
                     self.pc_rel(d, off + len);
                     self.store_from(d, i.rd);
                 }
@@ -837,6 +937,11 @@ impl Emitter {
                 // A self-loop's taken branch goes straight to the block's start (which
                 // checks the budget); any other taken branch to its exit code.
                 let self_loop = off + imm == 0 && self.self_loop;
+                if let (true, Some(body)) = (self_loop, self.body) {
+                    self.loop_back(i.op, body);
+                    self.leave_direct(off + len);
+                    return true;
+                }
                 let taken = self.a.new_dynamic_label();
                 let at = self.at;
                 macro_rules! jcc {
@@ -918,7 +1023,7 @@ type RrEmit = fn(&mut Asm, u8, Src);
 impl Emitter {
     /// A second operand: x0 becomes a zeroed rcx.
     fn rhs(&mut self, r: u8) -> Src {
-        match src(r) {
+        match self.src(r) {
             Src::Zero => {
                 dynasm!(self.a ; .arch x64 ; xor ecx, ecx);
                 Src::Reg(1)
@@ -963,7 +1068,7 @@ impl Emitter {
 
     /// x[rd] <- (x[rs1] cc x[rs2] or imm) ? 1 : 0.
     fn set_cc(&mut self, i: &Insn, unsigned: bool, imm: Option<i32>) {
-        let a = match src(i.rs1) {
+        let a = match self.src(i.rs1) {
             Src::Reg(h) => h,
             _ => {
                 self.load_to(0, i.rs1);
@@ -1144,7 +1249,7 @@ impl Emitter {
                 self.mov_imm(d, i.imm as u64);
                 self.store_from(d, i.rd);
             }
-            Addi => match src(i.rs1) {
+            Addi => match self.src(i.rs1) {
                 Src::Reg(h) if imm != 0 && self.dest(i.rd) != h => {
                     let d = self.dest(i.rd);
                     dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) + imm]);
@@ -1159,7 +1264,7 @@ impl Emitter {
             // sext.w
             Addiw if imm == 0 => {
                 let d = self.dest(i.rd);
-                match src(i.rs1) {
+                match self.src(i.rs1) {
                     Src::Reg(h) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
                     Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m]),
                     Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
