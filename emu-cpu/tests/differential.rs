@@ -428,6 +428,108 @@ fn self_modifying_block_translated_when_the_code_cache_fills() {
     regress(setup, &words);
 }
 
+/// F/D instructions inside self-loops, whose blocks keep hart-state registers (the loop
+/// counter t1, the base t0, the x operands) in borrowed host registers: the inline paths,
+/// the interpreter slow path (NaNs, flags, other rounding modes, FS Off) and fld/fsd with
+/// their TLB slow path (misaligned offsets) all read and write x registers wherever the
+/// loop keeps them, and count instret right.
+#[test]
+fn fp_in_self_loops_with_borrowed_registers() {
+    const T0: u8 = 5;
+    const T1: u8 = 6;
+    let rows: Vec<_> = PATTERNS
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.3,
+                F::FpR4
+                    | F::FpR3Rm
+                    | F::FpR3
+                    | F::FpCmp
+                    | F::FpR1Rm
+                    | F::FpToX
+                    | F::XToFp
+                    | F::FpToXNoRm
+                    | F::XToFpNoRm
+            )
+        })
+        .copied()
+        .collect();
+    let engines = Engines::default();
+    let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-loops", 0));
+    let count = scaled(2_000);
+    let mut failures = Vec::new();
+    for _ in 0..count {
+        let mut setup = m_mode_setup(3, 0);
+        // The loop must not cross a page.
+        setup.body_base = difftest::machine::CODE + 0x100;
+        // FS: Off (every F/D instruction traps), Initial, Clean, Dirty.
+        setup.mstatus = if rng.chance(30) {
+            0
+        } else {
+            rng.pick(&[1u64, 2, 3, 3]) << 13
+        };
+        setup.fflags = rng.below(32) as u8;
+        setup.frm = rng.pick(&[0, 0, 0, 1, 7]);
+        for f in setup.f.iter_mut() {
+            *f = gen::interesting_f(&mut rng);
+        }
+        for x in setup.x.iter_mut().skip(1) {
+            *x = gen::interesting_x(&mut rng);
+        }
+        let mut words = encode::li(T1, 2 + rng.below(5));
+        words.extend(encode::li(T0, DATA + 8 * rng.below(64)));
+        let n = 2 + rng.below(8) as usize;
+        let mut body = Vec::new();
+        for _ in 0..n {
+            if rng.chance(250) {
+                // fld/fsd/flw/fsw f, off(t0), now and then misaligned (slow path).
+                let off = 8 * rng.below(32) as i64 + if rng.chance(100) { 4 } else { 0 };
+                let f = rng.below(32) as u8;
+                let w = rng.pick(&[2u32, 3]);
+                body.push(if rng.chance(500) {
+                    encode::i_type(0x07, f, w, T0, off)
+                } else {
+                    encode::s_type(0x27, w, T0, f, off)
+                });
+                continue;
+            }
+            let (_, mask, m, f) = rng.pick(&rows);
+            let mut w = m | (rng.next() as u32 & !mask);
+            if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 4, 7, 7]) << 12;
+            }
+            // An x destination never overwrites the counter or the base.
+            let rd = (w >> 7) & 31;
+            if matches!(f, F::FpToX | F::FpToXNoRm | F::FpCmp) && (rd == 5 || rd == 6) {
+                w = (w & !(31 << 7)) | 7 << 7;
+            }
+            body.push(w);
+        }
+        body.push(encode::i_type(encode::OP_IMM, T1, 0, T1, -1)); // addi t1, t1, -1
+        let back = -4 * body.len() as i64;
+        body.push(encode::set_b_offset(
+            encode::s_type(encode::BRANCH, 1, T1, 0, 0),
+            back,
+        )); // bnez
+        words.extend(body);
+        let c = engines.compare(&setup, &words, None);
+        if let Some(d) = c.diff {
+            failures.push(format!(
+                "{d}\n{}\n{}",
+                setup.to_rust(),
+                difftest::listing(setup.body_base, &words)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
 /// The pairs and special cases the x86-64 backend emits in a shorter form (fused lui/auipc
 /// pairs, auipc+jalr as a direct jump, shift pairs that zero- or sign-extend, operations with
 /// x0 as an operand, sext.w and srliw, division by 0, -1 and 1) give the interpreter's
