@@ -337,13 +337,19 @@ impl Hart {
             }
         }
         for st in journal.iter().rev() {
-            self.ram.write(st.paddr, st.size, st.old);
+            // Quietly: the old bytes are what the blocks put back below were decoded from.
+            self.ram.write_quiet(st.paddr, st.size, st.old);
         }
         self.restore(&before);
-        // A store into a page holding code (or fence.i) dropped blocks and ended the block
-        // early; put them back so the JIT run meets the same code pages and stops there too.
+        // A store into a page holding code (or fence.i) dropped blocks, unmarked their page
+        // and ended the block early; put them back, marked, so the JIT run meets the same
+        // code pages (its store takes the slow path) and stops there too.
         let dropped = self.blocks.retired[retired..].to_vec();
         for b in &dropped {
+            let page = b.paddr & emu_mmu::PAGE_MASK;
+            if self.blocks.remark_page(page) {
+                self.tlb.clear_write_for_host_page(self.ram.host_addr(page));
+            }
             self.cache_block(b);
         }
 

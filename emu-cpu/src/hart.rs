@@ -120,6 +120,8 @@ pub struct Hart {
     pub(crate) accel: Accel,
     pub(crate) jit: Option<Box<crate::jit::Jit>>,
     pub(crate) jit_cache_size: usize,
+    /// A block runs this many times on the interpreter before it is translated.
+    pub(crate) jit_threshold: u32,
     /// Host address of the data TLB table for `data_idx` (read by translated code).
     pub(crate) data_tlb: usize,
     /// An exit requested by an instruction run from translated code.
@@ -177,6 +179,7 @@ impl Hart {
             accel: Accel::Interp,
             jit: None,
             jit_cache_size: crate::jit::DEFAULT_CACHE_SIZE,
+            jit_threshold: 0,
             data_tlb: 0,
             pending_exit: None,
             chain_site: None,
@@ -271,6 +274,12 @@ impl Hart {
     /// translation.
     pub fn set_jit_cache_size(&mut self, bytes: usize) {
         self.jit_cache_size = bytes;
+    }
+
+    /// How many times a block runs on the interpreter before the JIT translates it
+    /// (`--jit-threshold`; 0 translates every block before its first run).
+    pub fn set_jit_threshold(&mut self, runs: u32) {
+        self.jit_threshold = runs;
     }
 
     pub fn accel(&self) -> Accel {

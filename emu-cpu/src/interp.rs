@@ -11,7 +11,7 @@ use crate::fp::{self, Fmt, IntKind, Rm, Sgnj};
 use crate::hart::{Exit, Hart};
 use crate::trap::{Cause, Exception};
 use emu_mmu::{Access, GuestRam, HartSignals, Priv, PAGE_MASK, PAGE_SIZE};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{
     AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering,
 };
@@ -48,6 +48,8 @@ pub struct Block {
     pub(crate) valid: AtomicBool,
     /// Host entry of the block's translation (0: not translated yet).
     pub(crate) jit: AtomicUsize,
+    /// Times the block ran on the interpreter while waiting to be hot enough to translate.
+    runs: AtomicU32,
     /// Guest physical address of the first instruction.
     pub(crate) paddr: u64,
 }
@@ -56,6 +58,8 @@ pub struct Block {
 struct JEntry {
     pc: u64,
     priv_: u8,
+    /// The cache's generation when the entry was made: older entries are misses.
+    generation: u32,
     block: Option<Arc<Block>>,
 }
 
@@ -76,6 +80,9 @@ pub struct BlockCache {
     pub(crate) ram_base: u64,
     pub(crate) ram_host_base: usize,
     jcache: Box<[JEntry]>,
+    /// Bumped to empty the jump cache at once (sfence.vma, satp writes): Linux flushes
+    /// often, and clearing 4096 entries each time cost a tenth of a boot.
+    jgen: u32,
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
     pub(crate) retired: Vec<Arc<Block>>,
@@ -88,13 +95,14 @@ impl BlockCache {
     /// A cache for the hart whose signals are `signals`; registers it with `ram`'s code map.
     pub fn new(ram: &Arc<GuestRam>, signals: &Arc<HartSignals>) -> BlockCache {
         BlockCache {
-            map: HashMap::new(),
-            by_page: HashMap::new(),
+            map: HashMap::default(),
+            by_page: HashMap::default(),
             code_index: ram.register_hart(signals.clone()),
             ram_base: ram.base(),
             ram_host_base: ram.host_addr(ram.base()),
             ram: ram.clone(),
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
+            jgen: 1,
             retired: Vec::new(),
             jit_table: vec![JitTarget::EMPTY; JIT_TABLE_SIZE].into_boxed_slice(),
         }
@@ -106,9 +114,13 @@ impl BlockCache {
     }
 
     pub fn flush_jump_cache(&mut self) {
-        for e in self.jcache.iter_mut() {
-            e.pc = u64::MAX;
-            e.block = None;
+        self.jgen = self.jgen.wrapping_add(1);
+        if self.jgen == 0 {
+            // After 2^32 flushes an old entry's generation could match again: clear for real.
+            for e in self.jcache.iter_mut() {
+                *e = JEntry::default();
+            }
+            self.jgen = 1;
         }
         self.clear_jit_table();
     }
@@ -175,6 +187,12 @@ impl BlockCache {
     /// write entries for the page filled without `TLB_CODE`).
     fn mark_page(&mut self, ppage: u64) -> bool {
         self.ram.mark_code_page(ppage, self.code_index)
+    }
+
+    /// Puts back a block a store dropped (audit mode replays the block): its page is marked
+    /// as this hart's code again, as when it was decoded. Returns true if the mark is new.
+    pub(crate) fn remark_page(&mut self, ppage: u64) -> bool {
+        self.mark_page(ppage)
     }
 
     /// Records a new block.
@@ -282,12 +300,20 @@ impl Hart {
         let p = self.priv_ as u8;
         let e = &self.blocks.jcache[slot];
         let block = match &e.block {
-            Some(b) if e.pc == pc && e.priv_ == p && b.valid.load(Ordering::Relaxed) => b.clone(),
+            Some(b)
+                if e.pc == pc
+                    && e.priv_ == p
+                    && e.generation == self.blocks.jgen
+                    && b.valid.load(Ordering::Relaxed) =>
+            {
+                b.clone()
+            }
             _ => match self.find_block(pc) {
                 Ok(Some(b)) => {
                     self.blocks.jcache[slot] = JEntry {
                         pc,
                         priv_: p,
+                        generation: self.blocks.jgen,
                         block: Some(b.clone()),
                     };
                     b
@@ -316,6 +342,14 @@ impl Hart {
     /// Runs `block` as host code, translating it first if needed.
     pub(crate) fn run_translated(&mut self, block: &Arc<Block>) -> Option<Exit> {
         let mut entry = block.jit.load(Ordering::Relaxed);
+        if entry == 0 && block.runs.load(Ordering::Relaxed) < self.jit_threshold {
+            // Cold code (most of a kernel's boot runs once) is cheaper to interpret than to
+            // translate: each translation costs two mprotect calls on top of the emitting.
+            block.runs.fetch_add(1, Ordering::Relaxed);
+            self.chain_site = None;
+            self.budget -= 1;
+            return self.exec_block::<false>(&block.insns);
+        }
         if entry == 0 {
             entry = match self.jit_translate(block) {
                 Some(e) => e,
@@ -446,6 +480,7 @@ impl Hart {
             insns: insns.into_boxed_slice(),
             valid: AtomicBool::new(true),
             jit: AtomicUsize::new(0),
+            runs: AtomicU32::new(0),
             paddr,
         });
         self.cache_block(&block);

@@ -301,6 +301,7 @@ impl Hart {
                 Ok(())
             }
             Target::HostCode(h) => {
+                self.audit_store(h, size);
                 // SAFETY: as above.
                 unsafe { store_host(h, size, value) };
                 self.code_stored(h, vaddr, idx);

@@ -63,6 +63,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem_size)]
     pub jit_cache_size: u64,
 
+    /// How many times a block runs on the interpreter before the JIT translates it: code
+    /// that runs once (much of a kernel's boot) is cheaper to interpret. 0 translates every
+    /// block before its first run.
+    #[arg(long, value_name = "N", default_value = "8")]
+    pub jit_threshold: u32,
+
     /// The board: `virt`, optionally with QEMU's `,dumpdtb=FILE`.
     #[arg(
         short = 'M',
@@ -263,6 +269,7 @@ const LONG_OPTIONS: &[(&str, bool)] = &[
     ("memory", true),
     ("accel", true),
     ("jit-cache-size", true),
+    ("jit-threshold", true),
     ("machine", true),
     ("nographic", false),
     ("semihosting", false),

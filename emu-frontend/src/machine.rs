@@ -50,6 +50,7 @@ pub struct MachineConfig {
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
     pub jit_cache_size: usize,
+    pub jit_threshold: u32,
     pub bios: Bios,
     pub harts: usize,
     pub initrd: Option<PathBuf>,
@@ -120,6 +121,7 @@ pub struct Machine {
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
     pub jit_cache_size: usize,
+    pub jit_threshold: u32,
     /// How each hart starts, in hart order.
     pub starts: Vec<HartStart>,
     /// The device tree the guest was given.
@@ -308,6 +310,7 @@ impl Machine {
             trace: cfg.trace,
             accel: cfg.accel,
             jit_cache_size: cfg.jit_cache_size,
+            jit_threshold: cfg.jit_threshold,
             starts,
             sbi,
             uart,

@@ -203,6 +203,7 @@ fn machine_config(a: &RunArgs, trace: TraceItems) -> anyhow::Result<MachineConfi
         trace,
         accel,
         jit_cache_size: a.jit_cache_size as usize,
+        jit_threshold: a.jit_threshold,
         bios,
         harts,
         virtio,

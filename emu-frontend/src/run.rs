@@ -100,6 +100,7 @@ fn run_one(m: &Machine, hartid: usize, semihosting: &Mutex<Option<Semihosting>>)
     });
     hart.set_accel(m.accel);
     hart.set_jit_cache_size(m.jit_cache_size);
+    hart.set_jit_threshold(m.jit_threshold);
     let sh_enabled = semihosting
         .lock()
         .unwrap_or_else(|e| e.into_inner())

@@ -70,7 +70,17 @@ fn run_rvx(elf: &Path, dir: &Path, accel: &str) -> Result<(Option<ExitStatus>, S
         File::create(&log_path).map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rvx"))
-        .args(["run", "--accel", accel, "--bios", "none", "--kernel"])
+        // --jit-threshold 0: every block is translated, so the JIT runs all of the test.
+        .args([
+            "run",
+            "--accel",
+            accel,
+            "--jit-threshold",
+            "0",
+            "--bios",
+            "none",
+            "--kernel",
+        ])
         .arg(elf)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))

@@ -250,14 +250,23 @@ impl GuestRam {
     }
 
     /// Writes the low `size` bytes of `value` at `paddr`. Returns false outside RAM.
-    pub fn write(&self, paddr: u64, size: usize, value: u64) -> bool {
+    /// Like [`GuestRam::write`] but without invalidating decoded code: only for putting
+    /// back bytes that code was decoded from (the JIT audit undoing a block's stores).
+    pub fn write_quiet(&self, paddr: u64, size: usize, value: u64) -> bool {
         if !self.contains(paddr, size as u64) {
             return false;
         }
         // SAFETY: the range was checked to lie inside the mapping just above.
         unsafe { store_host(self.host_addr(paddr), size, value) };
-        self.note_external_write(paddr, size as u64);
         true
+    }
+
+    pub fn write(&self, paddr: u64, size: usize, value: u64) -> bool {
+        let ok = self.write_quiet(paddr, size, value);
+        if ok {
+            self.note_external_write(paddr, size as u64);
+        }
+        ok
     }
 
     /// Copies guest bytes into `buf`. Returns false (copying nothing) outside RAM.
