@@ -12,9 +12,10 @@
 //! 3. record the interpreter's result and the bytes it stored, put the old bytes back (in
 //!    reverse order), restore the snapshot, and put back the decoded blocks that a store to
 //!    a code page (or fence.i) dropped, so the JIT run ends its block at the same store;
-//! 4. run the same translated block once, with a budget of one block so it cannot go on into
-//!    the next one (chaining is never set up in audit mode) and with the attention flag it
-//!    reads pointed at one that is never set, so it cannot leave before its first instruction;
+//! 4. run the same translated block once, with no instruction allowance so it cannot go on
+//!    into the next one through the indirect-jump table or a self-loop (`Jit::enter`;
+//!    chaining is never set up in audit mode) and with the attention flag it reads pointed
+//!    at one that is never set, so it cannot leave before its first instruction;
 //! 5. compare everything recorded, and memory at every address either engine stored to.
 //!
 //! Blocks run only once, on the interpreter, and are counted as not audited: those that

@@ -128,9 +128,13 @@ pub struct Hart {
     pub(crate) pending_exit: Option<Exit>,
     /// A direct exit of the last translated block waiting to be chained to its target.
     pub(crate) chain_site: Option<crate::jit::ChainSite>,
-    /// Blocks left before the next look at the clock; translated code decrements it at
-    /// every block entry (chained ones included) and leaves when it goes negative.
+    /// Blocks left before the next look at the clock. The interpreter decrements it per
+    /// block; translated code gets it as an instruction allowance (see `jit_base`).
     pub(crate) budget: i32,
+    /// While translated code runs: instret + the instructions it may retire before it must
+    /// return to the dispatcher (it keeps `jit_base - instret` in a host register and checks
+    /// it at every block entry, chained ones included).
+    pub(crate) jit_base: u64,
     /// `&signals.attention` as an address, for translated code's entry check.
     pub(crate) attention_addr: usize,
     /// Address of the indirect-jump table (`BlockCache::jit_table`) for translated code.
@@ -180,6 +184,7 @@ impl Hart {
             pending_exit: None,
             chain_site: None,
             budget: BLOCKS_PER_TIMER_CHECK,
+            jit_base: 0,
             attention_addr: 0,
             jit_table_addr: 0,
             last_exception: None,

@@ -427,3 +427,209 @@ fn self_modifying_block_translated_when_the_code_cache_fills() {
     }
     regress(setup, &words);
 }
+
+/// F/D instructions inside self-loops, whose blocks keep hart-state registers (the loop
+/// counter t1, the base t0, the x operands) in borrowed host registers: the inline paths,
+/// the interpreter slow path (NaNs, flags, other rounding modes, FS Off) and fld/fsd with
+/// their TLB slow path (misaligned offsets) all read and write x registers wherever the
+/// loop keeps them, and count instret right.
+#[test]
+fn fp_in_self_loops_with_borrowed_registers() {
+    const T0: u8 = 5;
+    const T1: u8 = 6;
+    let rows: Vec<_> = PATTERNS
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.3,
+                F::FpR4
+                    | F::FpR3Rm
+                    | F::FpR3
+                    | F::FpCmp
+                    | F::FpR1Rm
+                    | F::FpToX
+                    | F::XToFp
+                    | F::FpToXNoRm
+                    | F::XToFpNoRm
+            )
+        })
+        .copied()
+        .collect();
+    let engines = Engines::default();
+    let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-loops", 0));
+    let count = scaled(2_000);
+    let mut failures = Vec::new();
+    for _ in 0..count {
+        let mut setup = m_mode_setup(3, 0);
+        // The loop must not cross a page.
+        setup.body_base = difftest::machine::CODE + 0x100;
+        // FS: Off (every F/D instruction traps), Initial, Clean, Dirty.
+        setup.mstatus = if rng.chance(30) {
+            0
+        } else {
+            rng.pick(&[1u64, 2, 3, 3]) << 13
+        };
+        setup.fflags = rng.below(32) as u8;
+        setup.frm = rng.pick(&[0, 0, 0, 1, 7]);
+        for f in setup.f.iter_mut() {
+            *f = gen::interesting_f(&mut rng);
+        }
+        for x in setup.x.iter_mut().skip(1) {
+            *x = gen::interesting_x(&mut rng);
+        }
+        let mut words = encode::li(T1, 2 + rng.below(5));
+        words.extend(encode::li(T0, DATA + 8 * rng.below(64)));
+        let n = 2 + rng.below(8) as usize;
+        let mut body = Vec::new();
+        for _ in 0..n {
+            if rng.chance(250) {
+                // fld/fsd/flw/fsw f, off(t0), now and then misaligned (slow path).
+                let off = 8 * rng.below(32) as i64 + if rng.chance(100) { 4 } else { 0 };
+                let f = rng.below(32) as u8;
+                let w = rng.pick(&[2u32, 3]);
+                body.push(if rng.chance(500) {
+                    encode::i_type(0x07, f, w, T0, off)
+                } else {
+                    encode::s_type(0x27, w, T0, f, off)
+                });
+                continue;
+            }
+            let (_, mask, m, f) = rng.pick(&rows);
+            let mut w = m | (rng.next() as u32 & !mask);
+            if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 4, 7, 7]) << 12;
+            }
+            // An x destination never overwrites the counter or the base.
+            let rd = (w >> 7) & 31;
+            if matches!(f, F::FpToX | F::FpToXNoRm | F::FpCmp) && (rd == 5 || rd == 6) {
+                w = (w & !(31 << 7)) | 7 << 7;
+            }
+            body.push(w);
+        }
+        body.push(encode::i_type(encode::OP_IMM, T1, 0, T1, -1)); // addi t1, t1, -1
+        let back = -4 * body.len() as i64;
+        body.push(encode::set_b_offset(
+            encode::s_type(encode::BRANCH, 1, T1, 0, 0),
+            back,
+        )); // bnez
+        words.extend(body);
+        let c = engines.compare(&setup, &words, None);
+        if let Some(d) = c.diff {
+            failures.push(format!(
+                "{d}\n{}\n{}",
+                setup.to_rust(),
+                difftest::listing(setup.body_base, &words)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
+/// The pairs and special cases the x86-64 backend emits in a shorter form (fused lui/auipc
+/// pairs, auipc+jalr as a direct jump, shift pairs that zero- or sign-extend, operations with
+/// x0 as an operand, sext.w and srliw, division by 0, -1 and 1) give the interpreter's
+/// results, with registers in host registers and in the hart state alike.
+#[test]
+fn fused_pairs_and_special_operands_match_the_interpreter() {
+    const OP: u32 = 0x33;
+    const OP_32: u32 = 0x3b;
+    const JALR: u32 = 0x67;
+    fn r_type(opcode: u32, f7: u32, f3: u32, rd: u8, rs1: u8, rs2: u8) -> u32 {
+        f7 << 25 | (rs2 as u32) << 20 | (rs1 as u32) << 15 | f3 << 12 | (rd as u32) << 7 | opcode
+    }
+    // a0-a7 (mostly host registers), ra, t0-t2, s0, t3-t6 (mostly in the hart state).
+    let pool: [u8; 17] = [
+        10, 11, 12, 13, 14, 15, 16, 17, 1, 5, 6, 7, 8, 28, 29, 30, 31,
+    ];
+    let mut rng = Rng::new(3);
+    for _ in 0..300 {
+        let setup = m_mode_setup(3, 0);
+        let mut words = Vec::new();
+        for &r in &pool {
+            let v = match rng.below(4) {
+                0 => rng.pick(&[0, 1, u64::MAX, 1 << 63, 0x8000_0000, 0xffff_ffff]),
+                _ => gen::interesting_x(&mut rng),
+            };
+            words.extend(encode::li(r, v));
+        }
+        for _ in 0..40 {
+            let rd = rng.pick(&pool);
+            let rs = if rng.chance(100) { 0 } else { rng.pick(&pool) };
+            let rt = if rng.chance(150) { 0 } else { rng.pick(&pool) };
+            match rng.below(9) {
+                0 => {
+                    let sh = if rng.chance(700) {
+                        32
+                    } else {
+                        rng.below(64) as i64
+                    };
+                    words.push(encode::i_type(encode::OP_IMM, rd, 1, rs, sh)); // slli
+                    let f = if rng.chance(500) { 0 } else { 0x400 };
+                    words.push(encode::i_type(encode::OP_IMM, rd, 5, rd, f | 32));
+                    // srli/srai
+                }
+                1 => {
+                    words.push(encode::u_type(encode::LUI, rd, rng.next() as u32));
+                    let f3 = 0;
+                    let op = rng.pick(&[encode::OP_IMM, encode::OP_IMM_32]);
+                    let imm = rng.below(4096) as i64 - 2048;
+                    words.push(encode::i_type(op, rd, f3, rd, imm)); // addi(w)
+                }
+                2 => {
+                    words.push(encode::u_type(encode::AUIPC, rd, rng.below(4) as u32));
+                    let imm = rng.below(4096) as i64 - 2048;
+                    words.push(encode::i_type(encode::OP_IMM, rd, 0, rd, imm)); // addi
+                }
+                3 => {
+                    // auipc rd, 0; jalr rd2, 8 or 12(rd): to the next instruction or over
+                    // one (which would change a0).
+                    let rd2 = if rng.chance(300) { 0 } else { rng.pick(&pool) };
+                    let skip = rng.chance(500);
+                    words.push(encode::u_type(encode::AUIPC, rd, 0));
+                    // Bit 0 of the target is cleared.
+                    let imm = if skip { 12 } else { 8 } + rng.below(2) as i64;
+                    words.push(encode::i_type(JALR, rd2, 0, rd, imm));
+                    if skip {
+                        words.push(encode::i_type(encode::OP_IMM, 10, 0, 10, 1));
+                    }
+                }
+                4 => {
+                    // add sub xor or and mul, addw subw mulw, with x0 operands likely.
+                    let (opc, f7, f3) = rng.pick(&[
+                        (OP, 0, 0),
+                        (OP, 0x20, 0),
+                        (OP, 0, 4),
+                        (OP, 0, 6),
+                        (OP, 0, 7),
+                        (OP, 1, 0),
+                        (OP_32, 0, 0),
+                        (OP_32, 0x20, 0),
+                        (OP_32, 1, 0),
+                    ]);
+                    words.push(r_type(opc, f7, f3, rd, rs, rt));
+                }
+                5 => words.push(encode::i_type(encode::OP_IMM_32, rd, 0, rs, 0)), // sext.w
+                6 => {
+                    let sh = rng.below(32) as i64;
+                    words.push(encode::i_type(encode::OP_IMM_32, rd, 5, rs, sh));
+                    // srliw
+                }
+                _ => {
+                    // A divisor of 0, -1 or 1 in t0, then a division.
+                    let d = rng.pick(&[0, u64::MAX, 1, 0xffff_ffff, 0x8000_0000]);
+                    words.extend(encode::li(5, d));
+                    let rt = if rng.chance(800) { 5 } else { rt };
+                    let opc = rng.pick(&[OP, OP_32]);
+                    let f3 = 4 + rng.below(4) as u32;
+                    words.push(r_type(opc, 1, f3, rd, rs, rt));
+                }
+            }
+        }
+        regress(setup, &words);
+    }
+}

@@ -81,6 +81,41 @@ fn instructions_without_native_code_call_the_interpreter() {
 }
 
 #[test]
+fn self_loop_jumps_to_its_own_start() {
+    insta::assert_snapshot!(emit(&[
+        0xfff50513, // addi a0, a0, -1
+        0xfe051ee3, // bnez a0, -4
+    ]));
+}
+
+#[test]
+fn fused_pairs() {
+    insta::assert_snapshot!(emit(&[
+        0x02059513, // slli a0, a1, 32
+        0x02055513, // srli a0, a0, 32 (zext.w a0, a1)
+        0x00000097, // auipc ra, 0
+        0x010080e7, // jalr ra, 16(ra) (a direct call)
+    ]));
+}
+
+#[test]
+fn division_by_zero_and_overflow() {
+    insta::assert_snapshot!(emit(&[
+        0x02c5c533, // div a0, a1, a2
+    ]));
+}
+
+#[test]
+fn self_loop_borrows_host_registers_for_its_counters() {
+    insta::assert_snapshot!(emit(&[
+        0x00b30023, // sb a1, 0(t1)
+        0xfff60613, // addi a2, a2, -1
+        0x00130313, // addi t1, t1, 1 (t1 lives in the hart state outside the loop)
+        0xfe061ae3, // bnez a2, -12
+    ]));
+}
+
+#[test]
 fn floating_point_runs_on_sse_with_a_slow_path() {
     insta::assert_snapshot!(emit(&[
         0x0085b507, // fld fa0, 8(a1)

@@ -1,18 +1,28 @@
-//! Functions translated code calls (sysv64 ABI). Each returns 0 to continue the block, or 1
-//! when the block must leave (a trap was taken, control moved, code was modified, the machine
-//! wants to stop); then the hart's pc and instret are already up to date.
+//! Functions translated code calls (sysv64 ABI), all shaped `f(hart, arg1, arg2, block_pc)`
+//! where `block_pc` is the virtual pc of the running block's first instruction (the backend
+//! calls them through one thunk, which has written every guest register and instret back to
+//! the hart). Each returns 0 to continue the block, or 1 when the block must leave (a trap
+//! was taken, control moved, code was modified, the machine wants to stop); then the hart's
+//! pc and instret are already up to date.
 
 use crate::decode::Insn;
 use crate::hart::Hart;
 use crate::interp::{ends_block, Stop};
 
 /// Runs one instruction with the interpreter's semantics (the universal fallback).
-/// Translated code has already added the block's earlier instructions to instret.
-pub(crate) extern "sysv64" fn exec_one(hart: *mut Hart, insn: *const Insn, pc: u64) -> u64 {
+/// Translated code has already added the block's earlier instructions to instret. `off` is
+/// the instruction's offset from the block's first.
+pub(crate) extern "sysv64" fn exec_one(
+    hart: *mut Hart,
+    insn: *const Insn,
+    off: u64,
+    block_pc: u64,
+) -> u64 {
     // SAFETY: called only by translated code, which passes the hart the trampoline was
     // entered with (exclusively borrowed for the whole run) and a pointer into the
     // instructions of the block being executed (kept alive by the dispatcher's Arc).
     let (hart, insn) = unsafe { (&mut *hart, &*insn) };
+    let pc = block_pc.wrapping_add(off);
     hart.code_dirty = false;
     let next_seq = pc.wrapping_add(insn.len as u64);
     match hart.exec(insn, pc) {
@@ -39,22 +49,41 @@ pub(crate) extern "sysv64" fn exec_one(hart: *mut Hart, insn: *const Insn, pc: u
 }
 
 /// `info` packing shared with the emitter: size in bits 0-7, sign-extend in bit 8,
-/// instruction length in bits 9-11, rd in bits 16-20, instructions not yet added to instret
-/// in bits 32-63.
-pub(crate) fn pack_info(size: usize, signed: bool, len: u8, rd: u8, pending: u32) -> u64 {
+/// instruction length in bits 9-11, the register (rd of a load, rs2 of a store) in bits
+/// 12-16, the instruction's offset from the block's first in bits 17-31, instructions not yet
+/// added to instret in bits 32-63.
+pub(crate) fn pack_info(
+    size: usize,
+    signed: bool,
+    len: u8,
+    reg: u8,
+    off: i32,
+    pending: u32,
+) -> u64 {
+    debug_assert!((0..1 << 15).contains(&off));
     size as u64
         | (signed as u64) << 8
         | (len as u64) << 9
-        | (rd as u64) << 16
+        | (reg as u64 & 31) << 12
+        | (off as u64 & 0x7fff) << 17
         | (pending as u64) << 32
 }
 
+fn info_reg(info: u64) -> usize {
+    ((info >> 12) & 31) as usize
+}
+
+fn info_pc(info: u64, block_pc: u64) -> u64 {
+    block_pc.wrapping_add((info >> 17) & 0x7fff)
+}
+
 /// The slow path of an inline load: TLB miss, misaligned, MMIO.
-pub(crate) extern "sysv64" fn load(hart: *mut Hart, vaddr: u64, info: u64, pc: u64) -> u64 {
+pub(crate) extern "sysv64" fn load(hart: *mut Hart, vaddr: u64, info: u64, block_pc: u64) -> u64 {
     // SAFETY: as in exec_one.
     let hart = unsafe { &mut *hart };
     let size = (info & 0xff) as usize;
-    let rd = ((info >> 16) & 31) as usize;
+    let rd = info_reg(info);
+    let pc = info_pc(info, block_pc);
     match hart.load_slow(vaddr, size, hart.data_idx) {
         Ok(v) => {
             let v = if info & 0x100 != 0 {
@@ -76,17 +105,14 @@ pub(crate) extern "sysv64" fn load(hart: *mut Hart, vaddr: u64, info: u64, pc: u
     }
 }
 
-/// The slow path of an inline store: TLB miss, misaligned, MMIO, a page holding code.
-pub(crate) extern "sysv64" fn store(
-    hart: *mut Hart,
-    vaddr: u64,
-    value: u64,
-    info: u64,
-    pc: u64,
-) -> u64 {
+/// The slow path of an inline store: TLB miss, misaligned, MMIO, a page holding code. The
+/// value is x[rs2], rs2 in `info`.
+pub(crate) extern "sysv64" fn store(hart: *mut Hart, vaddr: u64, info: u64, block_pc: u64) -> u64 {
     // SAFETY: as in exec_one.
     let hart = unsafe { &mut *hart };
     let size = (info & 0xff) as usize;
+    let value = hart.state.x[info_reg(info)];
+    let pc = info_pc(info, block_pc);
     let pending = info >> 32;
     hart.code_dirty = false;
     match hart.store_slow(vaddr, size, value, hart.data_idx) {

@@ -41,6 +41,10 @@ pub trait Backend {
 #[cfg(target_arch = "x86_64")]
 pub type HostBackend = x86_64::X86_64;
 
+/// Instructions translated code may run per block of the hart's budget (the budget counts
+/// blocks between looks at the clock; translated code counts retired instructions).
+const INSNS_PER_BUDGET_BLOCK: u64 = 8;
+
 /// Default size of a hart's code cache (`--jit-cache-size`).
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
 
@@ -190,7 +194,7 @@ impl Jit {
         self.flushes += 1;
     }
 
-    /// Runs translated code at `entry` until the block leaves.
+    /// Runs translated code at `entry` until it returns to the dispatcher.
     pub(crate) fn enter(&self, hart: &mut Hart, entry: usize) -> u64 {
         type Enter = extern "sysv64" fn(*mut Hart, usize) -> u64;
         // SAFETY: `enter` is the trampoline emitted by `emit_trampoline` into our cache; it
@@ -198,6 +202,23 @@ impl Jit {
         // translated into this cache since its last flush; the block's instructions (which the
         // code points at) are kept alive by the caller's Arc<Block>.
         let f: Enter = unsafe { std::mem::transmute::<usize, Enter>(self.enter) };
-        f(hart as *mut Hart, entry)
+        // Translated code counts instructions, not blocks: give it the hart's block budget
+        // in instructions and charge what it used (at least one block) afterwards. An
+        // audited run (`--accel audit`) must stop after its one block: with no allowance,
+        // every budget check after the block's first instruction leaves (the check only
+        // leaves on a negative count, so a self-loop's check at its own entry still lets
+        // it start), and in audit mode no exit is ever chained.
+        let start = hart.state.instret;
+        let allowance = if hart.accel == crate::hart::Accel::Audit {
+            0
+        } else {
+            hart.budget.max(1) as u64 * INSNS_PER_BUDGET_BLOCK
+        };
+        hart.jit_base = start.wrapping_add(allowance);
+        let status = f(hart as *mut Hart, entry);
+        // A guest write to minstret can make the difference meaningless: clamp it.
+        let ran = hart.state.instret.wrapping_sub(start).min(allowance);
+        hart.budget -= (ran / INSNS_PER_BUDGET_BLOCK).max(1) as i32;
+        status
     }
 }

@@ -1,15 +1,26 @@
 //! The x86-64 backend (dynasmrt).
 //!
-//! Register convention inside translated code (all callee-saved, so helper calls keep them):
+//! Register convention inside translated code:
 //! - `rbx`: the `Hart`;
 //! - `r12`: `&hart.state.x` (guest integer registers, 8 bytes each);
-//! - `rbp`: the virtual pc of the block's first instruction (code is position independent).
+//! - `rbp`: the virtual pc of the running block's first instruction (code is position
+//!   independent); a direct exit adds the target's offset, so the pc in the hart state is only
+//!   written when control leaves translated code;
+//! - `r15`: instructions left before the dispatcher must look at the clock. Retired
+//!   instructions are counted by decrementing it (at block exits and before helper calls),
+//!   so `instret = hart.jit_base - r15`; it is written back when control leaves;
+//! - the guest registers of [`MAPPED`] live in host registers for the whole run of
+//!   translated code (their slots in the hart state are stale meanwhile); they are written
+//!   back when control leaves and around every call into Rust;
+//! - `rax`, `rcx`, `rdx` are scratch ([`SCRATCH`]). Nothing else may be clobbered.
 //!
-//! Guest registers live in the hart state; each instruction loads its operands into scratch
-//! registers (rax, rcx, rdx, rsi, rdi) and stores its result. Loads and stores do the TLB
-//! compare inline (see `emu_mmu::tlb`) and call the slow-path helpers on a miss. Instructions
-//! without a native emission call `helpers::exec_one`. Every block leaves through the
-//! trampoline's epilogue (`exit`) with pc and instret written back.
+//! Shared glue (emitted once, after the entry trampoline, at fixed offsets from `exit`, see
+//! [`Glue`]) holds the exits and the one thunk through which blocks call Rust helpers: it
+//! writes the mapped registers and instret back, calls, and reloads them.
+//!
+//! Loads and stores do the TLB compare inline (see `emu_mmu::tlb`) and call the slow-path
+//! helpers on a miss, from out-of-line code at the end of the block. Instructions without a
+//! native emission call `helpers::exec_one`.
 
 // dynasm! expands dynamic registers (`Rq(n)`) to `n.into()`, which clippy flags when n is
 // already a u8.
@@ -32,10 +43,11 @@ const OFF_X: i32 = (OFF_STATE + offset_of!(HartState, x)) as i32;
 const OFF_PC: i32 = (OFF_STATE + offset_of!(HartState, pc)) as i32;
 const OFF_INSTRET: i32 = (OFF_STATE + offset_of!(HartState, instret)) as i32;
 const OFF_DATA_TLB: i32 = offset_of!(Hart, data_tlb) as i32;
-const OFF_BUDGET: i32 = offset_of!(Hart, budget) as i32;
+const OFF_JIT_BASE: i32 = offset_of!(Hart, jit_base) as i32;
 const OFF_ATTENTION: i32 = offset_of!(Hart, attention_addr) as i32;
 const OFF_JIT_TABLE: i32 = offset_of!(Hart, jit_table_addr) as i32;
-const JIT_TABLE_MASK: i32 = (crate::interp::JIT_TABLE_SIZE - 1) as i32;
+/// ((pc >> 1) & (JIT_TABLE_SIZE - 1)) * 16 == (pc << 3) & JIT_TABLE_INDEX_MASK for even pc.
+const JIT_TABLE_INDEX_MASK: i32 = ((crate::interp::JIT_TABLE_SIZE - 1) << 4) as i32;
 const _: () = assert!(std::mem::size_of::<crate::interp::JitTarget>() == 16);
 /// Offsets inside a TlbEntry.
 const TLB_READ: i32 = 0;
@@ -45,6 +57,35 @@ const TLB_ADDEND: i32 = 24;
 const TLB_INDEX_MASK: i32 = ((emu_mmu::tlb::TLB_SIZE - 1) << 5) as i32;
 const _: () = assert!(std::mem::size_of::<emu_mmu::tlb::TlbEntry>() == 32);
 const _: () = assert!(emu_mmu::PAGE_SHIFT == 12);
+
+/// Guest registers kept in host registers (guest, host) while translated code runs: the
+/// argument registers a0-a5, sp and s0, which compiled RISC-V code uses most (a5/a4 are
+/// GCC's favourite temporaries). Host registers by number: r13, r14, r8-r11, rsi, rdi.
+pub const MAPPED: [(u8, u8); 8] = [
+    (15, 13),
+    (14, 14),
+    (13, 8),
+    (12, 9),
+    (11, 10),
+    (10, 11),
+    (2, 6),
+    (8, 7),
+];
+
+/// Host registers an emission may use freely: rax, rcx, rdx.
+pub const SCRATCH: [u8; 3] = [0, 1, 2];
+
+/// The host register holding guest register `r`, if it is one of [`MAPPED`].
+const fn host_of(r: u8) -> Option<u8> {
+    let mut k = 0;
+    while k < MAPPED.len() {
+        if MAPPED[k].0 == r {
+            return Some(MAPPED[k].1);
+        }
+        k += 1;
+    }
+    None
+}
 
 type Asm = VecAssembler<X64Relocation>;
 
@@ -71,8 +112,56 @@ impl super::Backend for X86_64 {
     }
 }
 
-/// Emits the entry trampoline and the shared epilogue at the start of the cache.
-/// Returns (enter, exit) addresses.
+/// Size of each glue routine's slot after `exit`.
+const GLUE_SLOT: usize = 256;
+
+/// The glue routines, at `exit + GLUE_SLOT * k`.
+#[derive(Clone, Copy, Debug)]
+struct Glue {
+    /// rax = status; pc <- rbp, then as `exit`.
+    exit_sync: usize,
+    /// rax = status; writes the mapped registers and instret back and returns to the
+    /// dispatcher (the hart's pc is already right).
+    exit: usize,
+    /// Leave with status DONE, pc <- rbp (entry check, indirect-jump table miss).
+    bail_sync: usize,
+    /// Leave with status DONE; pc already written (a helper said to leave).
+    bail: usize,
+    /// Calls `rax(hart, rcx, rdx, rbp) -> status` with the guest state written back (mapped
+    /// registers, instret) and reloads it afterwards. Every call into Rust goes through it.
+    call: usize,
+}
+
+impl Glue {
+    fn at(exit: usize) -> Glue {
+        Glue {
+            exit_sync: exit,
+            exit: exit + GLUE_SLOT,
+            bail_sync: exit + 2 * GLUE_SLOT,
+            bail: exit + 3 * GLUE_SLOT,
+            call: exit + 4 * GLUE_SLOT,
+        }
+    }
+}
+
+/// Writes the mapped guest registers to the hart state.
+fn store_mapped(a: &mut Asm) {
+    for (g, h) in MAPPED {
+        let d = xd(g);
+        dynasm!(a ; .arch x64 ; mov [r12 + d], Rq(h));
+    }
+}
+
+/// Loads the mapped guest registers from the hart state.
+fn load_mapped(a: &mut Asm) {
+    for (g, h) in MAPPED {
+        let d = xd(g);
+        dynasm!(a ; .arch x64 ; mov Rq(h), [r12 + d]);
+    }
+}
+
+/// Emits the entry trampoline and the glue (exits, the helper-call thunk) at the start of
+/// the cache. Returns (enter, exit) addresses; the glue lies at fixed offsets from exit.
 pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError> {
     let base = cache.next_addr();
     let mut a = Asm::new(base);
@@ -84,15 +173,40 @@ pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError
         ; push r13
         ; push r14
         ; push r15
+        // Aligns rsp to 16 for calls; while blocks run, [rsp] is the F/D code's scratch slot
+        // for MXCSR images (see x86_64_fp.rs; the call thunk only uses the stack below it).
         ; sub rsp, 8
         ; mov rbx, rdi
+        ; mov rax, rsi
         ; lea r12, [rdi + OFF_X]
         ; mov rbp, [rdi + OFF_PC]
-        ; jmp rsi
+        ; mov r15, [rdi + OFF_JIT_BASE]
+        ; sub r15, [rdi + OFF_INSTRET]
     );
-    let exit_off = a.offset().0;
+    load_mapped(&mut a);
+    dynasm!(a ; .arch x64 ; jmp rax);
+    // The glue slots start on a GLUE_SLOT boundary of the assembler's offsets.
+    let exit_off = a.offset().0.next_multiple_of(GLUE_SLOT);
+    let exit = base + exit_off;
+    let glue = Glue::at(exit);
+    let pad_to = |a: &mut Asm, slot: usize| {
+        let target = exit_off + slot * GLUE_SLOT;
+        assert!(a.offset().0 <= target, "glue routine overflows its slot");
+        while a.offset().0 < target {
+            dynasm!(a ; .arch x64 ; int3);
+        }
+    };
+    pad_to(&mut a, 0);
+    dynasm!(a ; .arch x64 ; mov [rbx + OFF_PC], rbp);
+    let e = glue.exit;
+    dynasm!(a ; .arch x64 ; jmp extern e);
+    pad_to(&mut a, 1);
+    store_mapped(&mut a);
     dynasm!(a
         ; .arch x64
+        ; mov rcx, [rbx + OFF_JIT_BASE]
+        ; sub rcx, r15
+        ; mov [rbx + OFF_INSTRET], rcx
         ; add rsp, 8
         ; pop r15
         ; pop r14
@@ -102,9 +216,55 @@ pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError
         ; pop rbp
         ; ret
     );
+    pad_to(&mut a, 2);
+    let es = glue.exit_sync;
+    dynasm!(a ; .arch x64 ; xor eax, eax ; jmp extern es);
+    pad_to(&mut a, 3);
+    dynasm!(a ; .arch x64 ; xor eax, eax ; jmp extern e);
+    pad_to(&mut a, 4);
+    // The call thunk. Entered by `call` from block code (rsp is 16-byte aligned there), so
+    // rsp is 8 off alignment here.
+    store_mapped(&mut a);
+    dynasm!(a
+        ; .arch x64
+        ; mov rdi, [rbx + OFF_JIT_BASE]
+        ; sub rdi, r15
+        ; mov [rbx + OFF_INSTRET], rdi
+        ; mov rdi, rbx
+        ; mov rsi, rcx
+        ; mov rcx, rbp
+        ; sub rsp, 8
+        ; call rax
+        ; add rsp, 8
+        ; mov r15, [rbx + OFF_JIT_BASE]
+        ; sub r15, [rbx + OFF_INSTRET]
+    );
+    load_mapped(&mut a);
+    dynasm!(a ; .arch x64 ; ret);
+    pad_to(&mut a, 5);
     let code = a.finalize().map_err(asm_err)?;
     let at = cache.append(&code)?;
-    Ok((at, at + exit_off))
+    debug_assert_eq!(at, base);
+    Ok((at, exit))
+}
+
+/// Where a guest register's value is, as an instruction operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Src {
+    /// x0.
+    Zero,
+    /// A host register.
+    Reg(u8),
+    /// `[r12 + disp]`.
+    Mem(i32),
+}
+
+/// A load or store's call to its slow-path helper, emitted after the block's code.
+struct SlowPath {
+    entry: dynasmrt::DynamicLabel,
+    resume: dynasmrt::DynamicLabel,
+    helper: usize,
+    info: u64,
 }
 
 struct Emitter {
@@ -113,98 +273,113 @@ struct Emitter {
     at: usize,
     /// Offset of the block's first instruction in its guest page.
     page_off: u32,
-    exit: usize,
-    /// Label of `xor eax, eax; jmp exit`: leave with status DONE (helpers return 1 = leave).
-    bail: dynasmrt::DynamicLabel,
-    /// Instructions of this block executed but not yet added to instret.
+    glue: Glue,
+    /// Instructions of this block executed but not yet counted in r15.
     pending: u32,
     /// Offset of the current instruction from the block's first.
     off: i32,
-    /// Guest registers kept in host registers for the whole block: (guest, host, dirty).
-    /// Loaded after the entry check, written back before every helper call and exit.
-    cached: Vec<(u8, u8, bool)>,
+    slow: Vec<SlowPath>,
+    /// Unpatched chain jumps: (label of the jump's stub, address of its rel32 field).
+    stubs: Vec<(dynasmrt::DynamicLabel, usize)>,
+    /// The block ends in a branch back to its own start, which then holds the budget and
+    /// attention check and is the loop's direct target.
+    self_loop: bool,
+    /// Where each guest register lives in this block's body: its host register, or None
+    /// for the hart state.
+    map: [Option<u8>; 32],
+    /// Registers a self-loop borrows for its body: (guest register kept in the hart state
+    /// elsewhere, mapped guest register the loop does not use, that one's host register).
+    remap: Vec<(u8, u8, u8)>,
+    /// A self-loop's first body instruction (after the check and the borrowing).
+    body: Option<dynasmrt::DynamicLabel>,
     /// What the F/D emission knows about mstatus.FS so far in the block.
     fp: fp::FpState,
 }
 
-/// Host registers that hold guest registers inside a block (callee-saved: helper calls
-/// keep them).
-const CACHE_REGS: [u8; 3] = [13, 14, 15];
-
-/// The guest registers a block uses most (at least twice), up to CACHE_REGS.len().
-fn pick_cached(insns: &[Insn]) -> Vec<u8> {
-    let mut uses = [0u32; 32];
-    for i in insns {
-        for r in [i.rd, i.rs1, i.rs2] {
-            uses[r as usize] += 1;
-        }
-    }
-    uses[0] = 0;
-    let mut regs: Vec<u8> = (1..32u8).filter(|&r| uses[r as usize] >= 2).collect();
-    regs.sort_by_key(|&r| std::cmp::Reverse(uses[r as usize]));
-    regs.truncate(CACHE_REGS.len());
-    regs
-}
-
 /// Translates one block for host address `at`; `page_off` is the offset of its first
-/// instruction in its guest page. Returns the machine code.
+/// instruction in its guest page; `exit` is the glue's base (`emit_trampoline`). Returns
+/// the machine code.
 ///
-/// Every block starts with the entry check (decision 7): decrement the hart's budget and look
-/// at its attention flag, leaving (pc already the block's own) when either says so. Chained
-/// entries pass through it too, so a tight guest loop cannot starve interrupts or the timers.
+/// The budget and attention check (decision 7: leave when the instruction budget is used up
+/// or the hart's attention flag is raised) is done on every edge that can close a loop:
+/// backward direct jumps, jumps through the indirect-jump table (indirect and cross-page
+/// ones), and a self-loop's jump to its block's start. A chain of forward direct jumps
+/// inside a page ends within the page, so every cycle of translated code passes a check and
+/// a tight guest loop cannot starve interrupts or the timers. The dispatcher checks before
+/// entering translated code.
 pub fn emit_block(
     insns: &[Insn],
     at: usize,
     exit: usize,
     page_off: u32,
 ) -> Result<Vec<u8>, JitError> {
-    let mut a = Asm::new(at);
-    let bail = a.new_dynamic_label();
-    let cached = pick_cached(insns)
-        .into_iter()
-        .zip(CACHE_REGS)
-        .map(|(g, h)| (g, h, false))
-        .collect();
+    let glue = Glue::at(exit);
     let mut e = Emitter {
-        a,
+        a: Asm::new(at),
         at,
         page_off,
-        exit,
-        bail,
+        glue,
         pending: 0,
         off: 0,
-        cached,
+        slow: Vec::new(),
+        stubs: Vec::new(),
+        self_loop: ends_in_self_loop(insns),
+        map: std::array::from_fn(|r| host_of(r as u8)),
+        remap: Vec::new(),
+        body: None,
         fp: fp::FpState::default(),
     };
-    dynasm!(e.a
-        ; .arch x64
-        ; sub DWORD [rbx + OFF_BUDGET], 1
-        ; js =>bail
-        ; mov rax, [rbx + OFF_ATTENTION]
-        ; cmp BYTE [rax], 0
-        ; jne =>bail
-    );
-    for k in 0..e.cached.len() {
-        let (g, h, _) = e.cached[k];
-        let d = xd(g);
-        dynasm!(e.a ; .arch x64 ; mov Rq(h), [r12 + d]);
+    if e.self_loop {
+        e.check();
+        e.borrow_registers(insns);
     }
     let mut left = false;
-    for i in insns {
+    let mut k = 0;
+    while k < insns.len() {
+        let i = &insns[k];
+        let n = e.fused(i, insns.get(k + 1));
+        if n == 2 {
+            left = crate::interp::ends_block(insns[k + 1].op);
+            e.off += (i.len + insns[k + 1].len) as i32;
+            k += 2;
+            continue;
+        }
         left = e.insn(i);
         e.off += i.len as i32;
+        k += 1;
     }
     if !left {
         // Fell off the end (page end or length limit): continue at the next instruction.
-        let off = e.off;
-        e.leave_direct(off);
+        let off = e.off as i64;
+        e.leave_to(off, false);
     }
-    dynasm!(e.a
-        ; .arch x64
-        ; =>bail
-        ; xor eax, eax
-        ; jmp extern exit
-    );
+    let bail = glue.bail;
+    let call = glue.call;
+    let exit_sync = glue.exit_sync;
+    for (label, site) in std::mem::take(&mut e.stubs) {
+        let site = site as i64;
+        dynasm!(e.a
+            ; .arch x64
+            ; =>label
+            ; mov rax, QWORD site
+            ; jmp extern exit_sync
+        );
+    }
+    for s in std::mem::take(&mut e.slow) {
+        let (info, helper) = (s.info as i64, s.helper as i64);
+        dynasm!(e.a ; .arch x64 ; =>s.entry);
+        e.give_back();
+        dynasm!(e.a
+            ; .arch x64
+            ; mov rdx, QWORD info
+            ; mov rax, QWORD helper
+            ; call extern call
+            ; test eax, eax
+            ; jnz extern bail
+        );
+        e.take_again();
+        dynasm!(e.a ; .arch x64 ; jmp =>s.resume);
+    }
     e.a.finalize().map_err(asm_err)
 }
 
@@ -213,22 +388,112 @@ fn xd(r: u8) -> i32 {
     8 * r as i32
 }
 
+/// Offset from the block's start of the direct target of the block's last instruction.
+fn direct_target(insns: &[Insn]) -> Option<i64> {
+    use Op::*;
+    let last = insns.last()?;
+    let off: i64 = insns[..insns.len() - 1].iter().map(|i| i.len as i64).sum();
+    match last.op {
+        Jal | Beq | Bne | Blt | Bge | Bltu | Bgeu => Some(off + last.imm),
+        _ => None,
+    }
+}
+
+fn ends_in_self_loop(insns: &[Insn]) -> bool {
+    direct_target(insns) == Some(0)
+}
+
 impl Emitter {
-    fn cache_slot(&self, r: u8) -> Option<usize> {
-        self.cached.iter().position(|&(g, _, _)| g == r)
+    /// Where x[r] is in the block's body.
+    fn src(&self, r: u8) -> Src {
+        if r == 0 {
+            Src::Zero
+        } else if let Some(h) = self.map[r as usize] {
+            Src::Reg(h)
+        } else {
+            Src::Mem(xd(r))
+        }
     }
 
-    /// host reg <- x[r]
-    fn get(&mut self, host: u8, r: u8) {
-        if r == 0 {
-            dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host));
-        } else if let Some(k) = self.cache_slot(r) {
-            let h = self.cached[k].1;
-            dynasm!(self.a ; .arch x64 ; mov Rq(host), Rq(h));
-        } else {
-            let d = xd(r);
-            dynasm!(self.a ; .arch x64 ; mov Rq(host), [r12 + d]);
+    /// A self-loop keeps the guest registers it uses that live in the hart state in the host
+    /// registers of mapped guest registers it does not use, for the whole loop: otherwise a
+    /// loop counter such as t1 would go through memory (a store-to-load dependency) on every
+    /// iteration. Emits the borrowing and places the loop's body label.
+    fn borrow_registers(&mut self, insns: &[Insn]) {
+        let mut uses = [0u32; 32];
+        for i in insns {
+            for r in [i.rd, i.rs1, i.rs2] {
+                uses[r as usize & 31] += 1;
+            }
         }
+        let mut wanted: Vec<u8> = (1..32u8)
+            .filter(|&r| uses[r as usize] > 0 && host_of(r).is_none())
+            .collect();
+        wanted.sort_by_key(|&r| std::cmp::Reverse(uses[r as usize]));
+        let free = MAPPED.iter().filter(|&&(g, _)| uses[g as usize] == 0);
+        self.remap = wanted
+            .into_iter()
+            .zip(free)
+            .map(|(g, &(m, h))| (g, m, h))
+            .collect();
+        for &(g, m, h) in &self.remap {
+            self.map[g as usize] = Some(h);
+            self.map[m as usize] = None;
+        }
+        if !self.remap.is_empty() {
+            self.take_again();
+            let body = self.a.new_dynamic_label();
+            dynasm!(self.a ; .arch x64 ; =>body);
+            self.body = Some(body);
+        }
+    }
+
+    /// Gives the borrowed host registers back to their mapped guest registers (before
+    /// leaving the loop or calling Rust, which expect the fixed mapping).
+    fn give_back(&mut self) {
+        for k in 0..self.remap.len() {
+            let (g, m, h) = self.remap[k];
+            let (dg, dm) = (xd(g), xd(m));
+            dynasm!(self.a ; .arch x64 ; mov [r12 + dg], Rq(h) ; mov Rq(h), [r12 + dm]);
+        }
+    }
+
+    /// Borrows the host registers again (see `borrow_registers`).
+    fn take_again(&mut self) {
+        for k in 0..self.remap.len() {
+            let (g, m, h) = self.remap[k];
+            let (dg, dm) = (xd(g), xd(m));
+            dynasm!(self.a ; .arch x64 ; mov [r12 + dm], Rq(h) ; mov Rq(h), [r12 + dg]);
+        }
+    }
+
+    /// host reg <- x[r] (any host register; internal).
+    fn load_to(&mut self, host: u8, r: u8) {
+        match self.src(r) {
+            Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host)),
+            Src::Reg(h) if h == host => {}
+            Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(host), Rq(h)),
+            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov Rq(host), [r12 + d]),
+        }
+    }
+
+    /// x[rd] <- host reg (any host register; internal).
+    fn store_from(&mut self, host: u8, rd: u8) {
+        match self.src(rd) {
+            Src::Zero => {}
+            Src::Reg(h) if h == host => {}
+            Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host)),
+            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(host)),
+        }
+    }
+
+    /// Scratch host reg (rax, rcx or rdx) <- x[r].
+    fn get(&mut self, host: u8, r: u8) {
+        assert!(
+            SCRATCH.contains(&host),
+            "host register {host} is not scratch"
+        );
+        self.load_to(host, r);
     }
 
     /// x[rd] <- rax
@@ -236,309 +501,479 @@ impl Emitter {
         self.put_from(0, rd);
     }
 
-    /// x[rd] <- host reg
+    /// x[rd] <- scratch host reg (rax, rcx or rdx).
     fn put_from(&mut self, host: u8, rd: u8) {
-        if rd == 0 {
-            return;
-        }
-        if let Some(k) = self.cache_slot(rd) {
-            let h = self.cached[k].1;
-            dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host));
-            self.cached[k].2 = true;
+        assert!(
+            SCRATCH.contains(&host),
+            "host register {host} is not scratch"
+        );
+        self.store_from(host, rd);
+    }
+
+    /// The host register to compute x[rd] in: its own if mapped, else rax.
+    fn dest(&self, rd: u8) -> u8 {
+        self.map[rd as usize].unwrap_or(0)
+    }
+
+    /// host reg <- the 64-bit constant `v`.
+    fn mov_imm(&mut self, host: u8, v: u64) {
+        if v == 0 {
+            dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host));
+        } else if v <= u32::MAX as u64 {
+            let v = v as u32 as i32;
+            dynasm!(self.a ; .arch x64 ; mov Rd(host), v);
+        } else if v as i64 == v as i32 as i64 {
+            let v = v as i32;
+            dynasm!(self.a ; .arch x64 ; mov Rq(host), v);
         } else {
-            let d = xd(rd);
-            dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(host));
+            let v = v as i64;
+            dynasm!(self.a ; .arch x64 ; mov Rq(host), QWORD v);
         }
     }
 
-    /// Writes every modified cached register back to the hart (before a helper call or an
-    /// exit). With `keep_dirty`, the emitter still treats them as modified afterwards (an
-    /// out-of-line path whose write-back the straight path does not share).
-    fn spill(&mut self, keep_dirty: bool) {
-        for k in 0..self.cached.len() {
-            let (g, h, dirty) = self.cached[k];
-            if dirty {
-                let d = xd(g);
-                dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(h));
-                self.cached[k].2 = keep_dirty;
-            }
+    /// host reg <- rbp + `d` (a pc relative to the block's first instruction).
+    fn pc_rel(&mut self, host: u8, d: i64) {
+        if let Ok(d) = i32::try_from(d) {
+            dynasm!(self.a ; .arch x64 ; lea Rq(host), [rbp + d]);
+        } else {
+            self.mov_imm(host, d as u64);
+            dynasm!(self.a ; .arch x64 ; add Rq(host), rbp);
         }
     }
 
-    /// Reloads x[r] into its host register if it is cached (a helper wrote it).
-    fn reload(&mut self, r: u8) {
-        if let Some(k) = self.cache_slot(r) {
-            let (g, h, _) = self.cached[k];
-            let d = xd(g);
-            dynasm!(self.a ; .arch x64 ; mov Rq(h), [r12 + d]);
-        }
-    }
-
+    /// Counts the pending instructions as retired (r15 -= pending).
     fn sync_instret(&mut self) {
         if self.pending != 0 {
-            let n = self.pending as i32;
-            dynasm!(self.a ; .arch x64 ; add QWORD [rbx + OFF_INSTRET], n);
+            if let Ok(n) = i8::try_from(self.pending) {
+                dynasm!(self.a ; .arch x64 ; sub r15, BYTE n);
+            } else {
+                let n = self.pending as i32;
+                dynasm!(self.a ; .arch x64 ; sub r15, n);
+            }
             self.pending = 0;
         }
     }
 
-    /// pc <- rax, instret += pending, leave the block.
-    fn leave_with_rax(&mut self) {
-        self.spill(true);
-        dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
-        self.sync_instret();
-        let exit = self.exit;
+    /// Leaves (pc = rbp, pending instructions retired) when the instruction budget is used
+    /// up or the hart's attention flag is raised (decision 7).
+    fn check(&mut self) {
+        let bs = self.glue.bail_sync;
         dynasm!(self.a
             ; .arch x64
-            ; xor eax, eax
-            ; jmp extern exit
+            ; test r15, r15
+            ; js extern bs
+            ; mov rax, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rax], 0
+            ; jne extern bs
         );
     }
 
-    /// Leaves for the block at offset `t` from this block's start. Inside the same guest page
-    /// the exit is a `jmp rel32` to a stub that returns the jump's address to the dispatcher,
-    /// which patches it to the target's translation (chaining); rbp becomes the target's pc.
-    fn leave_direct(&mut self, t: i32) {
-        dynasm!(self.a ; .arch x64 ; lea rax, [rbp + t]);
-        let target_off = self.page_off as i64 + t as i64;
-        if !(0..emu_mmu::PAGE_SIZE as i64).contains(&target_off) {
-            self.leave_with_rax();
+    /// Leaves for the block at offset `t` from this block's start (pending instructions
+    /// retired). Inside the same guest page the exit is a `jmp rel32` to a stub that returns
+    /// the jump's address to the dispatcher, which patches it to the target's translation
+    /// (chaining). Elsewhere the target is looked up like an indirect jump's. Backward jumps
+    /// check the budget and attention flag first.
+    fn leave_direct(&mut self, t: i64) {
+        self.leave_to(t, t <= self.off as i64);
+    }
+
+    /// `leave_direct`; `backward` says whether the jump can close a loop.
+    fn leave_to(&mut self, t: i64, backward: bool) {
+        self.sync_instret();
+        self.give_back();
+        if t == 0 && self.self_loop {
+            let at = self.at;
+            dynasm!(self.a ; .arch x64 ; jmp extern at);
             return;
         }
-        self.spill(true);
-        dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
-        self.sync_instret();
-        dynasm!(self.a ; .arch x64 ; mov rbp, rax);
+        let target_off = self.page_off as i64 + t;
+        if t != 0 {
+            self.pc_rel(5, t);
+        }
+        if !(0..emu_mmu::PAGE_SIZE as i64).contains(&target_off) {
+            dynasm!(self.a ; .arch x64 ; mov rax, rbp);
+            self.lookup_and_jump();
+            return;
+        }
+        if backward {
+            self.check();
+        }
+        let stub = self.a.new_dynamic_label();
         let jmp_at = self.a.offset().0;
-        dynasm!(self.a ; .arch x64 ; jmp >stub ; stub:);
+        dynasm!(self.a ; .arch x64 ; jmp =>stub);
         debug_assert_eq!(self.a.offset().0 - jmp_at, 5, "chain jumps are jmp rel32");
-        let site = (self.at + jmp_at + 1) as i64;
-        let exit = self.exit;
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, QWORD site
-            ; jmp extern exit
-        );
+        self.stubs.push((stub, self.at + jmp_at + 1));
     }
 
-    /// Leaves for the block at pc `rax` (an indirect jump): through the hart's indirect-jump
-    /// table when it knows the target's translation, else back to the dispatcher.
+    /// Leaves for the block at pc `rax` (an indirect jump; pending instructions retired).
     fn leave_indirect(&mut self) {
-        self.spill(true);
-        dynasm!(self.a ; .arch x64 ; mov [rbx + OFF_PC], rax);
         self.sync_instret();
-        let bail = self.bail;
+        self.give_back();
+        dynasm!(self.a ; .arch x64 ; mov rbp, rax);
+        self.lookup_and_jump();
+    }
+
+    /// Checks the budget and attention flag, then jumps to the translation of pc `rax`
+    /// (== rbp) through the hart's indirect-jump table when it knows it, else back to the
+    /// dispatcher.
+    fn lookup_and_jump(&mut self) {
+        let bs = self.glue.bail_sync;
         dynasm!(self.a
             ; .arch x64
-            ; mov rbp, rax
-            ; mov rdx, [rbx + OFF_JIT_TABLE]
-            ; mov rcx, rax
-            ; shr rcx, 1
-            ; and ecx, JIT_TABLE_MASK
-            ; shl ecx, 4
-            ; add rdx, rcx
-            ; cmp rax, [rdx]
-            ; jne =>bail
-            ; jmp QWORD [rdx + 8]
+            ; test r15, r15
+            ; js extern bs
+            ; mov rcx, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rcx], 0
+            ; jne extern bs
+            ; lea ecx, [rax * 8]
+            ; and ecx, JIT_TABLE_INDEX_MASK
+            ; add rcx, [rbx + OFF_JIT_TABLE]
+            ; cmp rax, [rcx]
+            ; jne extern bs
+            ; jmp QWORD [rcx + 8]
         );
     }
 
-    fn call(&mut self, f: usize) {
+    /// Calls `f(hart, rcx, rdx, block pc) -> status` through the glue's thunk, which writes
+    /// the guest state back first and reloads it afterwards. Leaves the block if f returns
+    /// non-zero (f has then written pc and instret).
+    fn call_helper(&mut self, f: usize) {
+        let (call, bail) = (self.glue.call, self.glue.bail);
+        let f = f as i64;
+        self.give_back();
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, QWORD f as i64
-            ; call rax
+            ; mov rax, QWORD f
+            ; call extern call
+            ; test eax, eax
+            ; jnz extern bail
         );
+        self.take_again();
     }
 
     /// Calls the interpreter for this instruction. Returns true if the block always leaves.
     fn fallback(&mut self, i: &Insn) -> bool {
-        self.spill(false);
         self.sync_instret();
         let off = self.off;
         let insn_ptr = i as *const Insn as i64;
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, QWORD insn_ptr
-            ; lea rdx, [rbp + off]
+            ; mov rcx, QWORD insn_ptr
+            ; mov edx, off
         );
-        self.call(helpers::exec_one as *const () as usize);
-        let bail = self.bail;
+        self.call_helper(helpers::exec_one as *const () as usize);
         if crate::interp::ends_block(i.op) {
-            dynasm!(self.a ; .arch x64 ; jmp =>bail);
+            let bail = self.glue.bail;
+            dynasm!(self.a ; .arch x64 ; jmp extern bail);
             return true;
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; test rax, rax
-            ; jnz =>bail
-        );
-        self.reload(i.rd);
         false
     }
 
-    /// rsi <- x[rs1] + imm (the effective address); rdx <- the TLB entry for it.
-    fn addr_and_entry(&mut self, i: &Insn) {
-        self.get(6, i.rs1);
+    /// rcx <- x[rs1] + imm (the effective address); rax <- its TLB entry; rdx <- the page
+    /// (and alignment bits) to compare with the entry's tag.
+    fn addr_and_entry(&mut self, i: &Insn, size: usize) {
         let imm = i.imm as i32;
-        if imm != 0 {
-            dynasm!(self.a ; .arch x64 ; add rsi, imm);
+        match self.src(i.rs1) {
+            Src::Zero => self.mov_imm(1, i.imm as u64),
+            Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(h) + imm]),
+            Src::Mem(d) => {
+                dynasm!(self.a ; .arch x64 ; mov rcx, [r12 + d]);
+                if imm != 0 {
+                    dynasm!(self.a ; .arch x64 ; add rcx, imm);
+                }
+            }
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rdx, [rbx + OFF_DATA_TLB]
-            ; mov rax, rsi
-            ; shr rax, 7
-            ; and eax, TLB_INDEX_MASK
-            ; add rdx, rax
-        );
-    }
-
-    fn load(&mut self, i: &Insn, size: usize, signed: bool) {
-        self.addr_and_entry(i);
         let mask = -4096i32 | (size as i32 - 1);
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
-            ; and rcx, mask
-            ; cmp rcx, [rdx + TLB_READ]
-            ; jne >slow
-            ; add rsi, [rdx + TLB_ADDEND]
+            ; mov eax, ecx
+            ; shr eax, 7
+            ; and eax, TLB_INDEX_MASK
+            ; add rax, [rbx + OFF_DATA_TLB]
+            ; mov rdx, rcx
+            ; and rdx, mask
         );
+    }
+
+    /// Records the out-of-line slow path of the memory access just emitted (its entry is
+    /// `slow`) and marks where it resumes.
+    fn slow_path(&mut self, slow: dynasmrt::DynamicLabel, helper: usize, info: u64) {
+        let resume = self.a.new_dynamic_label();
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        self.slow.push(SlowPath {
+            entry: slow,
+            resume,
+            helper,
+            info,
+        });
+    }
+
+    fn load(&mut self, i: &Insn, size: usize, signed: bool) {
+        self.addr_and_entry(i, size);
+        let slow = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; cmp rdx, [rax + TLB_READ]
+            ; jne =>slow
+            ; add rcx, [rax + TLB_ADDEND]
+        );
+        let d = if i.rd == 0 { 0 } else { self.dest(i.rd) };
         match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rsi]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rsi]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsi]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsi]),
-            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsi]),
+            (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [rcx]),
+            (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [rcx]),
+            (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), WORD [rcx]),
+            (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), WORD [rcx]),
+            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rcx]),
+            (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [rcx]),
+            _ => dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD [rcx]),
         }
-        self.put(i.rd);
-        let info = pack_info(size, signed, i.len, i.rd, self.pending) as i64;
-        let off = self.off;
-        let bail = self.bail;
-        dynasm!(self.a ; .arch x64 ; jmp >done ; slow:);
-        self.spill(true);
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rdi, rbx
-            ; mov rdx, QWORD info
-            ; lea rcx, [rbp + off]
-        );
-        self.call(helpers::load as *const () as usize);
-        dynasm!(self.a
-            ; .arch x64
-            ; test rax, rax
-            ; jnz =>bail
-        );
-        self.reload(i.rd);
-        dynasm!(self.a ; .arch x64 ; done:);
+        self.store_from(d, i.rd);
+        let info = pack_info(size, signed, i.len, i.rd, self.off, self.pending);
+        self.slow_path(slow, helpers::load as *const () as usize, info);
         self.pending += 1;
     }
 
     fn store(&mut self, i: &Insn, size: usize) {
-        self.addr_and_entry(i);
-        let mask = -4096i32 | (size as i32 - 1);
+        self.addr_and_entry(i, size);
+        let slow = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
-            ; and rcx, mask
-            ; cmp rcx, [rdx + TLB_WRITE]
-            ; jne >slow
-            ; add rsi, [rdx + TLB_ADDEND]
+            ; cmp rdx, [rax + TLB_WRITE]
+            ; jne =>slow
+            ; add rcx, [rax + TLB_ADDEND]
         );
-        self.get(1, i.rs2);
+        let v = match self.src(i.rs2) {
+            Src::Zero => {
+                dynasm!(self.a ; .arch x64 ; xor edx, edx);
+                2
+            }
+            Src::Reg(h) => h,
+            Src::Mem(d) => {
+                dynasm!(self.a ; .arch x64 ; mov rdx, [r12 + d]);
+                2
+            }
+        };
         match size {
-            1 => dynasm!(self.a ; .arch x64 ; mov BYTE [rsi], cl),
-            2 => dynasm!(self.a ; .arch x64 ; mov WORD [rsi], cx),
-            4 => dynasm!(self.a ; .arch x64 ; mov DWORD [rsi], ecx),
-            _ => dynasm!(self.a ; .arch x64 ; mov QWORD [rsi], rcx),
+            1 => dynasm!(self.a ; .arch x64 ; mov BYTE [rcx], Rb(v)),
+            2 => dynasm!(self.a ; .arch x64 ; mov WORD [rcx], Rw(v)),
+            4 => dynasm!(self.a ; .arch x64 ; mov DWORD [rcx], Rd(v)),
+            _ => dynasm!(self.a ; .arch x64 ; mov QWORD [rcx], Rq(v)),
         }
-        let info = pack_info(size, false, i.len, 0, self.pending) as i64;
-        let off = self.off;
-        let bail = self.bail;
-        dynasm!(self.a ; .arch x64 ; jmp >done ; slow:);
-        self.spill(true);
-        dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
-        self.get(2, i.rs2);
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rcx, QWORD info
-            ; lea r8, [rbp + off]
-        );
-        self.call(helpers::store as *const () as usize);
-        dynasm!(self.a
-            ; .arch x64
-            ; test rax, rax
-            ; jnz =>bail
-            ; done:
-        );
+        // The helper reads the value from x[rs2] (written back by the call thunk).
+        let info = pack_info(size, false, i.len, i.rs2, self.off, self.pending);
+        self.slow_path(slow, helpers::store as *const () as usize, info);
         self.pending += 1;
+    }
+
+    /// Sets the flags as `cmp x[r1], x[r2]` does.
+    fn cmp_regs(&mut self, r1: u8, r2: u8) {
+        match (self.src(r1), self.src(r2)) {
+            (Src::Reg(a), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), Rq(b)),
+            (Src::Reg(a), Src::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), [r12 + m]),
+            (Src::Mem(m), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp [r12 + m], Rq(b)),
+            (Src::Reg(a), Src::Zero) => dynasm!(self.a ; .arch x64 ; test Rq(a), Rq(a)),
+            (Src::Mem(m), Src::Zero) => dynasm!(self.a ; .arch x64 ; cmp QWORD [r12 + m], 0),
+            (_, b) => {
+                self.load_to(0, r1);
+                match b {
+                    Src::Reg(b) => dynasm!(self.a ; .arch x64 ; cmp rax, Rq(b)),
+                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; cmp rax, [r12 + m]),
+                    Src::Zero => dynasm!(self.a ; .arch x64 ; test rax, rax),
+                }
+            }
+        }
+    }
+
+    /// The end of a self-loop with borrowed registers: unless the branch (`op`, flags set)
+    /// falls through, check the budget and attention flag and continue at `body`.
+    fn loop_back(&mut self, op: Op, body: dynasmrt::DynamicLabel) {
+        use Op::*;
+        let leave = self.a.new_dynamic_label();
+        match op {
+            Beq => dynasm!(self.a ; .arch x64 ; jne >out),
+            Bne => dynasm!(self.a ; .arch x64 ; je >out),
+            Blt => dynasm!(self.a ; .arch x64 ; jge >out),
+            Bge => dynasm!(self.a ; .arch x64 ; jl >out),
+            Bltu => dynasm!(self.a ; .arch x64 ; jae >out),
+            _ => dynasm!(self.a ; .arch x64 ; jb >out),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; test r15, r15
+            ; js =>leave
+            ; mov rax, [rbx + OFF_ATTENTION]
+            ; cmp BYTE [rax], 0
+            ; jne =>leave
+            ; jmp =>body
+            ; =>leave
+        );
+        // Leave with pc = the block's start (rbp).
+        self.give_back();
+        let bs = self.glue.bail_sync;
+        dynasm!(self.a ; .arch x64 ; jmp extern bs ; out:);
+    }
+
+    /// Emits `i` and `next` together when the pair has a shorter host form (a constant or a
+    /// pc-relative address built in two steps, a call through auipc+jalr, a zero-extension).
+    /// Returns 2 if it did, 0 if it emitted nothing. Neither instruction of a fused pair
+    /// can trap, so no state between them is ever observed.
+    fn fused(&mut self, i: &Insn, next: Option<&Insn>) -> usize {
+        use Op::*;
+        let Some(n) = next else { return 0 };
+        let rd = i.rd;
+        if rd == 0 || n.rs1 != rd {
+            return 0;
+        }
+        let off = self.off as i64;
+        match (i.op, n.op) {
+            // li of a 32-bit constant: lui + addi(w).
+            (Lui, Addi | Addiw) if n.rd == rd => {
+                let mut v = i.imm.wrapping_add(n.imm);
+                if n.op == Addiw {
+                    v = v as i32 as i64;
+                }
+                let d = self.dest(rd);
+                self.mov_imm(d, v as u64);
+                self.store_from(d, rd);
+            }
+            // la: auipc + addi.
+            (Auipc, Addi) if n.rd == rd => {
+                let d = self.dest(rd);
+                self.pc_rel(d, off + i.imm + n.imm);
+                self.store_from(d, rd);
+            }
+            // call/tail: auipc + jalr, a direct jump.
+            (Auipc, Jalr) => {
+                if n.rd != rd {
+                    let d = self.dest(rd);
+                    self.pc_rel(d, off + i.imm);
+                    self.store_from(d, rd);
+                }
+                self.off += i.len as i32;
+                let jalr_off = self.off as i64;
+                if n.rd != 0 {
+                    let d = self.dest(n.rd);
+                    self.pc_rel(d, jalr_off + n.len as i64);
+                    self.store_from(d, n.rd);
+                }
+                self.pending += 2;
+                // The block's pc is even (instructions are 2-byte aligned), so clearing
+                // bit 0 of the target clears it in the offset.
+                self.leave_direct((off + i.imm + n.imm) & !1);
+                self.off -= i.len as i32;
+                return 2;
+            }
+            // zext.w and sext.w as shift pairs.
+            (Slli, Srli | Srai) if n.rd == rd && i.imm & 63 == 32 && n.imm & 63 == 32 => {
+                let d = self.dest(rd);
+                match (self.src(i.rs1), n.op) {
+                    (Src::Zero, _) => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+                    (Src::Reg(h), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h)),
+                    (Src::Reg(h), _) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                    (Src::Mem(m), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), [r12 + m]),
+                    (Src::Mem(m), _) => {
+                        dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m])
+                    }
+                }
+                self.store_from(d, rd);
+            }
+            _ => return 0,
+        }
+        self.pending += 2;
+        2
     }
 
     /// Emits one instruction. Returns true if control always leaves the block here.
     fn insn(&mut self, i: &Insn) -> bool {
         use Op::*;
-        let imm = i.imm as i32;
-        let off = self.off;
-        let len = i.len as i32;
+        let imm = i.imm;
+        let off = self.off as i64;
+        let len = i.len as i64;
         match i.op {
             Lui => {
-                let v = i.imm;
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD v);
-                self.put(i.rd);
+                if i.rd != 0 {
+                    let d = self.dest(i.rd);
+                    self.mov_imm(d, i.imm as u64);
+                    self.store_from(d, i.rd);
+                }
                 self.pending += 1;
             }
             Auipc => {
-                let d = off + imm;
-                dynasm!(self.a ; .arch x64 ; lea rax, [rbp + d]);
-                self.put(i.rd);
+                if i.rd != 0 {
+                    let d = self.dest(i.rd);
+                    self.pc_rel(d, off + imm);
+                    self.store_from(d, i.rd);
+                }
                 self.pending += 1;
             }
             Jal => {
-                let link = off + len;
-                dynasm!(self.a ; .arch x64 ; lea rax, [rbp + link]);
-                self.put(i.rd);
+                if i.rd != 0 {
+                    let d = self.dest(i.rd);
+                    self.pc_rel(d, off + len);
+                    self.store_from(d, i.rd);
+                }
                 self.pending += 1;
                 self.leave_direct(off + imm);
                 return true;
             }
             Jalr => {
-                self.get(0, i.rs1);
-                let link = off + len;
-                if imm != 0 {
-                    dynasm!(self.a ; .arch x64 ; add rax, imm);
+                let imm = i.imm as i32;
+                match self.src(i.rs1) {
+                    Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rax, [Rq(h) + imm]),
+                    _ => {
+                        self.load_to(0, i.rs1);
+                        if imm != 0 {
+                            dynasm!(self.a ; .arch x64 ; add rax, imm);
+                        }
+                    }
                 }
-                dynasm!(self.a
-                    ; .arch x64
-                    ; and rax, -2
-                    ; lea rcx, [rbp + link]
-                );
-                self.put_from(1, i.rd);
+                dynasm!(self.a ; .arch x64 ; and rax, -2);
+                if i.rd != 0 {
+                    let d = self.map[i.rd as usize].unwrap_or(1);
+                    self.pc_rel(d, off + len);
+                    self.store_from(d, i.rd);
+                }
                 self.pending += 1;
                 self.leave_indirect();
                 return true;
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; cmp rax, rcx);
-                match i.op {
-                    Beq => dynasm!(self.a ; .arch x64 ; je >taken),
-                    Bne => dynasm!(self.a ; .arch x64 ; jne >taken),
-                    Blt => dynasm!(self.a ; .arch x64 ; jl >taken),
-                    Bge => dynasm!(self.a ; .arch x64 ; jge >taken),
-                    Bltu => dynasm!(self.a ; .arch x64 ; jb >taken),
-                    _ => dynasm!(self.a ; .arch x64 ; jae >taken),
-                }
                 self.pending += 1;
-                let pending = self.pending;
+                self.sync_instret();
+                self.cmp_regs(i.rs1, i.rs2);
+                // A self-loop's taken branch goes straight to the block's start (which
+                // checks the budget); any other taken branch to its exit code.
+                let self_loop = off + imm == 0 && self.self_loop;
+                if let (true, Some(body)) = (self_loop, self.body) {
+                    self.loop_back(i.op, body);
+                    self.leave_direct(off + len);
+                    return true;
+                }
+                let taken = self.a.new_dynamic_label();
+                let at = self.at;
+                macro_rules! jcc {
+                    ($cc:ident) => {
+                        if self_loop {
+                            dynasm!(self.a ; .arch x64 ; $cc extern at)
+                        } else {
+                            dynasm!(self.a ; .arch x64 ; $cc =>taken)
+                        }
+                    };
+                }
+                match i.op {
+                    Beq => jcc!(je),
+                    Bne => jcc!(jne),
+                    Blt => jcc!(jl),
+                    Bge => jcc!(jge),
+                    Bltu => jcc!(jb),
+                    _ => jcc!(jae),
+                }
                 self.leave_direct(off + len);
-                dynasm!(self.a ; .arch x64 ; taken:);
-                self.pending = pending;
-                self.leave_direct(off + imm);
+                if !self_loop {
+                    dynasm!(self.a ; .arch x64 ; =>taken);
+                    self.leave_direct(off + imm);
+                }
                 return true;
             }
             Lb => self.load(i, 1, true),
@@ -566,213 +1001,392 @@ impl Emitter {
         }
         false
     }
+}
+
+/// `$op dst, src` on 64-bit operands, src a register or the hart state.
+macro_rules! rr64 {
+    ($a:expr, $op:ident, $d:expr, $s:expr) => {
+        match $s {
+            Src::Reg(s) => dynasm!($a ; .arch x64 ; $op Rq($d), Rq(s)),
+            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rq($d), QWORD [r12 + m]),
+            Src::Zero => unreachable!("x0 operands are materialised by rhs()"),
+        }
+    };
+}
+
+/// `$op dst, src` on 32-bit operands, then the result sign-extended to 64 bits.
+macro_rules! rr32 {
+    ($a:expr, $op:ident, $d:expr, $s:expr) => {{
+        match $s {
+            Src::Reg(s) => dynasm!($a ; .arch x64 ; $op Rd($d), Rd(s)),
+            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rd($d), DWORD [r12 + m]),
+            Src::Zero => unreachable!("x0 operands are materialised by rhs()"),
+        }
+        dynasm!($a ; .arch x64 ; movsxd Rq($d), Rd($d));
+    }};
+}
+
+type RrEmit = fn(&mut Asm, u8, Src);
+
+impl Emitter {
+    /// A second operand: x0 becomes a zeroed rcx.
+    fn rhs(&mut self, r: u8) -> Src {
+        match self.src(r) {
+            Src::Zero => {
+                dynasm!(self.a ; .arch x64 ; xor ecx, ecx);
+                Src::Reg(1)
+            }
+            s => s,
+        }
+    }
+
+    /// x[rd] <- x[rs1] op x[rs2] computed in place (`op d, s`), in rd's own host register
+    /// when it has one and that does not clobber rs2 first.
+    fn binop(&mut self, i: &Insn, commutative: bool, emit: RrEmit) {
+        let (mut a, mut b) = (i.rs1, i.rs2);
+        if commutative && b == i.rd && a != i.rd {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let mut d = self.dest(i.rd);
+        if b == i.rd && a != b {
+            d = 0;
+        }
+        let s = self.rhs(b);
+        self.load_to(d, a);
+        emit(&mut self.a, d, s);
+        self.store_from(d, i.rd);
+    }
+
+    /// x[rd] <- x[rs1] op imm, computed in place in rd's host register (or rax).
+    fn unop(&mut self, i: &Insn, emit: impl FnOnce(&mut Asm, u8)) {
+        let d = self.dest(i.rd);
+        self.load_to(d, i.rs1);
+        emit(&mut self.a, d);
+        self.store_from(d, i.rd);
+    }
+
+    /// x[rd] <- x[rs1] shifted by x[rs2] (count in cl).
+    fn shift(&mut self, i: &Insn, emit: fn(&mut Asm, u8)) {
+        self.load_to(1, i.rs2);
+        let d = self.dest(i.rd);
+        self.load_to(d, i.rs1);
+        emit(&mut self.a, d);
+        self.store_from(d, i.rd);
+    }
+
+    /// x[rd] <- (x[rs1] cc x[rs2] or imm) ? 1 : 0.
+    fn set_cc(&mut self, i: &Insn, unsigned: bool, imm: Option<i32>) {
+        let a = match self.src(i.rs1) {
+            Src::Reg(h) => h,
+            _ => {
+                self.load_to(0, i.rs1);
+                0
+            }
+        };
+        match imm {
+            Some(v) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), v),
+            None => {
+                let s = self.rhs(i.rs2);
+                rr64!(self.a, cmp, a, s);
+            }
+        }
+        if unsigned {
+            dynasm!(self.a ; .arch x64 ; setb al);
+        } else {
+            dynasm!(self.a ; .arch x64 ; setl al);
+        }
+        let d = self.dest(i.rd);
+        dynasm!(self.a ; .arch x64 ; movzx Rd(d), al);
+        self.store_from(d, i.rd);
+    }
+
+    /// Division and remainder with RISC-V's results for a zero divisor and for overflow
+    /// (unprivileged spec 13.2: x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0).
+    fn divide(&mut self, i: &Insn) {
+        use Op::*;
+        self.get(0, i.rs1);
+        self.get(1, i.rs2);
+        match i.op {
+            Div | Rem => {
+                let rem = i.op == Rem;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test rcx, rcx
+                    ; jz >zero
+                    ; cmp rcx, -1
+                    ; jne >ok
+                );
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; xor eax, eax);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; neg rax);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; ok: ; cqo ; idiv rcx);
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; mov rax, rdx);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
+                if !rem {
+                    dynasm!(self.a ; .arch x64 ; mov rax, -1);
+                }
+                dynasm!(self.a ; .arch x64 ; done:);
+            }
+            Divu | Remu => {
+                let rem = i.op == Remu;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test rcx, rcx
+                    ; jz >zero
+                    ; xor edx, edx
+                    ; div rcx
+                );
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; mov rax, rdx);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
+                if !rem {
+                    dynasm!(self.a ; .arch x64 ; mov rax, -1);
+                }
+                dynasm!(self.a ; .arch x64 ; done:);
+            }
+            Divw | Remw => {
+                let rem = i.op == Remw;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test ecx, ecx
+                    ; jz >zero
+                    ; cmp ecx, -1
+                    ; jne >ok
+                );
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; xor eax, eax);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; neg eax);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; ok: ; cdq ; idiv ecx);
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; mov eax, edx);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
+                if !rem {
+                    dynasm!(self.a ; .arch x64 ; mov eax, -1);
+                }
+                dynasm!(self.a ; .arch x64 ; done: ; movsxd rax, eax);
+            }
+            _ => {
+                // Divuw | Remuw
+                let rem = i.op == Remuw;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test ecx, ecx
+                    ; jz >zero
+                    ; xor edx, edx
+                    ; div ecx
+                );
+                if rem {
+                    dynasm!(self.a ; .arch x64 ; mov eax, edx);
+                }
+                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
+                if !rem {
+                    dynasm!(self.a ; .arch x64 ; mov eax, -1);
+                }
+                dynasm!(self.a ; .arch x64 ; done: ; movsxd rax, eax);
+            }
+        }
+        self.put(i.rd);
+    }
+
+    /// Register-register operations with x0 as an operand (mv, neg, sext.w, ...): the
+    /// result is the other operand, its negation, or zero. False if `i` is not one of them.
+    fn zero_operand(&mut self, i: &Insn) -> bool {
+        use Op::*;
+        let other = if i.rs1 == 0 { i.rs2 } else { i.rs1 };
+        let d = self.dest(i.rd);
+        match i.op {
+            Add | Or | Xor => self.load_to(d, other),
+            Sub if i.rs2 == 0 => self.load_to(d, other),
+            Sub => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; neg Rq(d));
+            }
+            Addw => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            }
+            Subw if i.rs2 == 0 => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            }
+            Subw => {
+                self.load_to(d, other);
+                dynasm!(self.a ; .arch x64 ; neg Rd(d) ; movsxd Rq(d), Rd(d));
+            }
+            And | Mul | Mulw => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+            _ => return false,
+        }
+        self.store_from(d, i.rd);
+        true
+    }
 
     /// Integer operations with a native emission; false if there is none.
     fn alu(&mut self, i: &Insn) -> bool {
         use Op::*;
+        if !has_native_alu(i.op) {
+            return false;
+        }
+        // No side effects: a write to x0 is a no-op.
+        if i.rd == 0 {
+            return true;
+        }
         let imm = i.imm as i32;
-        // Two-register forms: rax <- x[rs1] op x[rs2] (cached registers are read in place).
-        macro_rules! op_rr {
-            ($op:ident) => {{
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; $op rax, rcx);
-            }};
-        }
-        macro_rules! op_rr32 {
-            ($op:ident) => {{
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; $op eax, ecx ; movsxd rax, eax);
-            }};
-        }
-        macro_rules! shift_r {
-            ($op:ident) => {{
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; $op rax, cl);
-            }};
-        }
-        macro_rules! shift_r32 {
-            ($op:ident) => {{
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; $op eax, cl ; movsxd rax, eax);
-            }};
-        }
-        macro_rules! set_cc {
-            ($cc:ident, $rhs:expr) => {{
-                self.get(0, i.rs1);
-                $rhs;
-                dynasm!(self.a ; .arch x64 ; $cc al ; movzx eax, al);
-            }};
-        }
         let sh = (i.imm & 63) as i8;
         let sh32 = (i.imm & 31) as i8;
+        // Two-register forms the scratch registers compute: rax <- x[rs1] op x[rs2].
+        macro_rules! scratch_rr {
+            ($($t:tt)*) => {{
+                self.get(0, i.rs1);
+                self.get(1, i.rs2);
+                dynasm!(self.a ; .arch x64 ; $($t)*);
+                self.put(i.rd);
+            }};
+        }
         match i.op {
             // li: a constant, whatever the operation.
             Addi | Ori | Xori if i.rs1 == 0 => {
-                let v = i.imm;
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD v);
+                let d = self.dest(i.rd);
+                self.mov_imm(d, i.imm as u64);
+                self.store_from(d, i.rd);
             }
-            Addi => {
-                self.get(0, i.rs1);
-                if imm != 0 {
-                    dynasm!(self.a ; .arch x64 ; add rax, imm);
+            Addi => match self.src(i.rs1) {
+                Src::Reg(h) if imm != 0 && self.dest(i.rd) != h => {
+                    let d = self.dest(i.rd);
+                    dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) + imm]);
+                    self.store_from(d, i.rd);
                 }
-            }
-            Xori => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; xor rax, imm);
-            }
-            Ori => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; or rax, imm);
-            }
-            Andi => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; and rax, imm);
-            }
-            Slli => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; shl rax, sh);
-            }
-            Srli => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; shr rax, sh);
-            }
-            Srai => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; sar rax, sh);
-            }
-            Slti => set_cc!(setl, dynasm!(self.a ; .arch x64 ; cmp rax, imm)),
-            Sltiu => set_cc!(setb, dynasm!(self.a ; .arch x64 ; cmp rax, imm)),
-            Add => op_rr!(add),
-            Sub => op_rr!(sub),
-            Xor => op_rr!(xor),
-            Or => op_rr!(or),
-            And => op_rr!(and),
-            Slt => set_cc!(setl, {
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; cmp rax, rcx)
-            }),
-            Sltu => set_cc!(setb, {
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; cmp rax, rcx)
-            }),
-            Sll => shift_r!(shl),
-            Srl => shift_r!(shr),
-            Sra => shift_r!(sar),
-            Addiw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; add eax, imm ; movsxd rax, eax);
-            }
-            Slliw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; shl eax, sh32 ; movsxd rax, eax);
-            }
-            Srliw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; shr eax, sh32 ; movsxd rax, eax);
-            }
-            Sraiw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; sar eax, sh32 ; movsxd rax, eax);
-            }
-            Addw => op_rr32!(add),
-            Subw => op_rr32!(sub),
-            Sllw => shift_r32!(shl),
-            Srlw => shift_r32!(shr),
-            Sraw => shift_r32!(sar),
-            Mul => {
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; imul rax, rcx);
-            }
-            Mulw => op_rr32!(imul),
-            Mulh => {
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; imul rcx ; mov rax, rdx);
-            }
-            Mulhu => {
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; mul rcx ; mov rax, rdx);
-            }
-            Sh1add | Sh2add | Sh3add => {
-                let n: i8 = match i.op {
-                    Sh1add => 1,
-                    Sh2add => 2,
-                    _ => 3,
-                };
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; shl rax, n ; add rax, rcx);
-            }
-            AddUw | Sh1addUw | Sh2addUw | Sh3addUw => {
-                let n: i8 = match i.op {
-                    AddUw => 0,
-                    Sh1addUw => 1,
-                    Sh2addUw => 2,
-                    _ => 3,
-                };
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; mov eax, eax ; shl rax, n ; add rax, rcx);
-            }
-            SlliUw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; mov eax, eax ; shl rax, sh);
-            }
-            Andn | Orn | Xnor => {
-                self.get(0, i.rs1);
-                self.get(1, i.rs2);
-                match i.op {
-                    Andn => dynasm!(self.a ; .arch x64 ; not rcx ; and rax, rcx),
-                    Orn => dynasm!(self.a ; .arch x64 ; not rcx ; or rax, rcx),
-                    _ => dynasm!(self.a ; .arch x64 ; xor rax, rcx ; not rax),
+                _ => self.unop(i, |a, d| {
+                    if imm != 0 {
+                        dynasm!(a ; .arch x64 ; add Rq(d), imm)
+                    }
+                }),
+            },
+            // sext.w
+            Addiw if imm == 0 => {
+                let d = self.dest(i.rd);
+                match self.src(i.rs1) {
+                    Src::Reg(h) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m]),
+                    Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
                 }
+                self.store_from(d, i.rd);
             }
-            Min | Max | Minu | Maxu => {
+            // A shift right by at least one leaves bit 31 clear: the 32-bit result is its
+            // own sign extension.
+            Srliw if sh32 != 0 => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32)),
+            _ if (i.rs1 == 0 || i.rs2 == 0) && self.zero_operand(i) => {}
+            Xori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; xor Rq(d), imm)),
+            Ori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; or Rq(d), imm)),
+            Andi => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; and Rq(d), imm)),
+            Slli => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shl Rq(d), sh)),
+            Srli => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rq(d), sh)),
+            Srai => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; sar Rq(d), sh)),
+            Slti => self.set_cc(i, false, Some(imm)),
+            Sltiu => self.set_cc(i, true, Some(imm)),
+            Add => self.binop(i, true, |a, d, s| rr64!(a, add, d, s)),
+            Sub => self.binop(i, false, |a, d, s| rr64!(a, sub, d, s)),
+            Xor => self.binop(i, true, |a, d, s| rr64!(a, xor, d, s)),
+            Or => self.binop(i, true, |a, d, s| rr64!(a, or, d, s)),
+            And => self.binop(i, true, |a, d, s| rr64!(a, and, d, s)),
+            Mul => self.binop(i, true, |a, d, s| rr64!(a, imul, d, s)),
+            Addw => self.binop(i, true, |a, d, s| rr32!(a, add, d, s)),
+            Subw => self.binop(i, false, |a, d, s| rr32!(a, sub, d, s)),
+            Mulw => self.binop(i, true, |a, d, s| rr32!(a, imul, d, s)),
+            Slt => self.set_cc(i, false, None),
+            Sltu => self.set_cc(i, true, None),
+            Sll => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; shl Rq(d), cl)),
+            Srl => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; shr Rq(d), cl)),
+            Sra => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; sar Rq(d), cl)),
+            Rol => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; rol Rq(d), cl)),
+            Ror => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; ror Rq(d), cl)),
+            Sllw => self.shift(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            ),
+            Srlw => self.shift(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            ),
+            Sraw => self.shift(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            ),
+            Rolw => self.shift(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; rol Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            ),
+            Rorw => self.shift(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            ),
+            Addiw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; add Rd(d), imm ; movsxd Rq(d), Rd(d)),
+            ),
+            Slliw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
+            ),
+            Srliw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
+            ),
+            Sraiw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
+            ),
+            Roriw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
+            ),
+            Rori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; ror Rq(d), sh)),
+            SextB => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movsx Rq(d), Rb(d))),
+            SextH => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movsx Rq(d), Rw(d))),
+            ZextH => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movzx Rd(d), Rw(d))),
+            Rev8 => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; bswap Rq(d))),
+            SlliUw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; mov Rd(d), Rd(d) ; shl Rq(d), sh),
+            ),
+            Mulh => scratch_rr!(imul rcx ; mov rax, rdx),
+            Mulhu => scratch_rr!(mul rcx ; mov rax, rdx),
+            Mulhsu => {
+                // mulhsu = mulhu(a, b) - (a < 0 ? b : 0).
                 self.get(0, i.rs1);
                 self.get(1, i.rs2);
-                dynasm!(self.a ; .arch x64 ; cmp rax, rcx);
-                match i.op {
-                    Min => dynasm!(self.a ; .arch x64 ; cmovg rax, rcx),
-                    Max => dynasm!(self.a ; .arch x64 ; cmovl rax, rcx),
-                    Minu => dynasm!(self.a ; .arch x64 ; cmova rax, rcx),
-                    _ => dynasm!(self.a ; .arch x64 ; cmovb rax, rcx),
-                }
-            }
-            SextB => {
+                dynasm!(self.a ; .arch x64 ; mul rcx);
                 self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; movsx rax, al);
+                dynasm!(self.a
+                    ; .arch x64
+                    ; sar rax, 63
+                    ; and rax, rcx
+                    ; sub rdx, rax
+                );
+                self.put_from(2, i.rd);
             }
-            SextH => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; movsx rax, ax);
-            }
-            ZextH => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; movzx eax, ax);
-            }
-            Rev8 => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; bswap rax);
-            }
-            Rol => shift_r!(rol),
-            Ror => shift_r!(ror),
-            Rori => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; ror rax, sh);
-            }
-            Rolw => shift_r32!(rol),
-            Rorw => shift_r32!(ror),
-            Roriw => {
-                self.get(0, i.rs1);
-                dynasm!(self.a ; .arch x64 ; ror eax, sh32 ; movsxd rax, eax);
-            }
+            Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => self.divide(i),
+            Sh1add => scratch_rr!(shl rax, 1 ; add rax, rcx),
+            Sh2add => scratch_rr!(shl rax, 2 ; add rax, rcx),
+            Sh3add => scratch_rr!(shl rax, 3 ; add rax, rcx),
+            AddUw => scratch_rr!(mov eax, eax ; add rax, rcx),
+            Sh1addUw => scratch_rr!(mov eax, eax ; shl rax, 1 ; add rax, rcx),
+            Sh2addUw => scratch_rr!(mov eax, eax ; shl rax, 2 ; add rax, rcx),
+            Sh3addUw => scratch_rr!(mov eax, eax ; shl rax, 3 ; add rax, rcx),
+            Andn => scratch_rr!(not rcx ; and rax, rcx),
+            Orn => scratch_rr!(not rcx ; or rax, rcx),
+            Xnor => scratch_rr!(xor rax, rcx ; not rax),
+            Min => scratch_rr!(cmp rax, rcx ; cmovg rax, rcx),
+            Max => scratch_rr!(cmp rax, rcx ; cmovl rax, rcx),
+            Minu => scratch_rr!(cmp rax, rcx ; cmova rax, rcx),
+            Maxu => scratch_rr!(cmp rax, rcx ; cmovb rax, rcx),
             CzeroEqz | CzeroNez => {
                 self.get(0, i.rs1);
                 self.get(2, i.rs2);
@@ -782,10 +1396,85 @@ impl Emitter {
                 } else {
                     dynasm!(self.a ; .arch x64 ; cmovne rax, rcx);
                 }
+                self.put(i.rd);
             }
-            _ => return false,
+            _ => unreachable!("has_native_alu lists {:?}", i.op),
         }
-        self.put(i.rd);
         true
     }
+}
+
+/// The integer operations `alu` emits natively (all free of side effects).
+fn has_native_alu(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Addi | Xori
+            | Ori
+            | Andi
+            | Slli
+            | Srli
+            | Srai
+            | Slti
+            | Sltiu
+            | Add
+            | Sub
+            | Xor
+            | Or
+            | And
+            | Mul
+            | Addw
+            | Subw
+            | Mulw
+            | Slt
+            | Sltu
+            | Sll
+            | Srl
+            | Sra
+            | Rol
+            | Ror
+            | Sllw
+            | Srlw
+            | Sraw
+            | Rolw
+            | Rorw
+            | Addiw
+            | Slliw
+            | Srliw
+            | Sraiw
+            | Roriw
+            | Rori
+            | SextB
+            | SextH
+            | ZextH
+            | Rev8
+            | SlliUw
+            | Mulh
+            | Mulhu
+            | Mulhsu
+            | Div
+            | Divu
+            | Rem
+            | Remu
+            | Divw
+            | Divuw
+            | Remw
+            | Remuw
+            | Sh1add
+            | Sh2add
+            | Sh3add
+            | AddUw
+            | Sh1addUw
+            | Sh2addUw
+            | Sh3addUw
+            | Andn
+            | Orn
+            | Xnor
+            | Min
+            | Max
+            | Minu
+            | Maxu
+            | CzeroEqz
+            | CzeroNez
+    )
 }

@@ -45,7 +45,12 @@
 //! know both. Loads and stores (fld/flw/fsd/fsw) use the integer emitter's inline TLB lookup;
 //! a miss, a misaligned or MMIO access, or a page holding code goes to the slow path.
 //!
-//! The scratch dword at `[rsp]` (the trampoline's alignment slot) holds MXCSR images.
+//! The scratch dword at `[rsp]` (the trampoline's alignment slot, which the helper-call thunk
+//! leaves alone: it is entered by `call` and uses only the stack below) holds MXCSR images.
+//! The emission uses only the scratch registers rax, rcx, rdx and xmm0-xmm2 (caller-saved,
+//! so nothing lives in them across the helper call); guest integer operands are read and
+//! written through the integer emitter's `get`/`put`/`addr_and_entry`, which know where each
+//! guest register lives in the block (a host register or the hart state).
 
 use super::{Emitter, TLB_ADDEND, TLB_READ, TLB_WRITE};
 use crate::csr::{mstatus, Csrs};
@@ -274,34 +279,30 @@ impl Emitter {
             dynasm!(self.a ; .arch x64 ; or DWORD [rbx + OFF_MSTATUS], FS);
         }
         dynasm!(self.a ; .arch x64 ; jmp =>done ; =>slow);
-        self.spill(true);
         // exec_one expects instret to count the block's earlier instructions and adds this
-        // one; the inline path counts them all in `pending`, so take them back out after.
+        // one; the inline path counts them all in `pending` (not yet taken from r15), so
+        // retire the earlier ones before the call and give all of them back after.
         let pending = self.pending as i32;
         if pending != 0 {
-            dynasm!(self.a ; .arch x64 ; add QWORD [rbx + super::OFF_INSTRET], pending);
+            dynasm!(self.a ; .arch x64 ; sub r15, pending);
         }
         let insn_ptr = i as *const Insn as i64;
         let off = self.off;
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, QWORD insn_ptr
-            ; lea rdx, [rbp + off]
+            ; mov rcx, QWORD insn_ptr
+            ; mov edx, off
         );
-        self.call(helpers::exec_one as *const () as usize);
-        let bail = self.bail;
+        // The thunk writes the guest registers back and reloads them (an x destination
+        // included); a non-zero status leaves the block.
+        self.call_helper(helpers::exec_one as *const () as usize);
+        let back = pending + 1;
         dynasm!(self.a
             ; .arch x64
-            ; test rax, rax
-            ; jnz =>bail
-            ; sub QWORD [rbx + super::OFF_INSTRET], pending + 1
+            ; add r15, back
             ; mov DWORD [rsp], MXCSR_DEFAULT
             ; ldmxcsr [rsp]
         );
-        if writes == Writes::X {
-            self.reload(i.rd);
-        }
         dynasm!(self.a ; .arch x64 ; =>done);
         self.pending += 1;
         self.fp.fs_on = true;
@@ -488,27 +489,24 @@ impl Emitter {
     /// fld/flw: the integer loads' inline TLB lookup; flw NaN-boxes (spec 14.2).
     fn fp_load(&mut self, i: &Insn, size: usize) -> bool {
         let (slow, done) = self.fp_begin(RmCheck::None);
-        self.addr_and_entry(i);
-        let mask = -4096i32 | (size as i32 - 1);
+        self.addr_and_entry(i, size);
         let d = fd(i.rd);
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
-            ; and rcx, mask
-            ; cmp rcx, [rdx + TLB_READ]
+            ; cmp rdx, [rax + TLB_READ]
             ; jne =>slow
-            ; add rsi, [rdx + TLB_ADDEND]
+            ; add rcx, [rax + TLB_ADDEND]
         );
         if size == 8 {
             dynasm!(self.a
                 ; .arch x64
-                ; mov rax, QWORD [rsi]
+                ; mov rax, QWORD [rcx]
                 ; mov QWORD [r12 + d], rax
             );
         } else {
             dynasm!(self.a
                 ; .arch x64
-                ; mov eax, DWORD [rsi]
+                ; mov eax, DWORD [rcx]
                 ; mov DWORD [r12 + d], eax
                 ; mov DWORD [r12 + d + 4], -1
             );
@@ -520,28 +518,25 @@ impl Emitter {
     /// fsd/fsw: the integer stores' inline TLB lookup (a page holding code misses it).
     fn fp_store(&mut self, i: &Insn, size: usize) -> bool {
         let (slow, done) = self.fp_begin(RmCheck::None);
-        self.addr_and_entry(i);
-        let mask = -4096i32 | (size as i32 - 1);
+        self.addr_and_entry(i, size);
         let d = fd(i.rs2);
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
-            ; and rcx, mask
-            ; cmp rcx, [rdx + TLB_WRITE]
+            ; cmp rdx, [rax + TLB_WRITE]
             ; jne =>slow
-            ; add rsi, [rdx + TLB_ADDEND]
+            ; add rcx, [rax + TLB_ADDEND]
         );
         if size == 8 {
             dynasm!(self.a
                 ; .arch x64
-                ; mov rcx, QWORD [r12 + d]
-                ; mov QWORD [rsi], rcx
+                ; mov rdx, QWORD [r12 + d]
+                ; mov QWORD [rcx], rdx
             );
         } else {
             dynasm!(self.a
                 ; .arch x64
-                ; mov ecx, DWORD [r12 + d]
-                ; mov DWORD [rsi], ecx
+                ; mov edx, DWORD [r12 + d]
+                ; mov DWORD [rcx], edx
             );
         }
         self.fp_end(i, slow, done, Writes::None);
