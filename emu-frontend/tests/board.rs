@@ -36,6 +36,17 @@ fn build(dir: &Path, name: &str, base: u64, asm: &str) -> PathBuf {
     )
 }
 
+/// Starts `rvx run --bios none --kernel ELF` with the given stdin, output captured.
+fn spawn_bare(elf: &Path, stdin: Stdio) -> std::process::Child {
+    Command::new(RVX)
+        .args(["run", "--bios", "none", "--kernel", elf.to_str().unwrap()])
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 const SIFIVE_TEST_POWEROFF: &str = r#"
     .section .text.init
     .globl _start
@@ -86,13 +97,7 @@ fn guest_reboot_restarts_the_machine() {
     }
     let dir = tempfile::tempdir().unwrap();
     let elf = build(dir.path(), "reboot", 0x8000_0000, REBOOT_LOOP);
-    let mut child = Command::new(RVX)
-        .args(["run", "--bios", "none", "--kernel", elf.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_bare(&elf, Stdio::null());
     std::thread::sleep(Duration::from_secs(2));
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
@@ -127,13 +132,7 @@ fn uart_receives_host_input() {
     }
     let dir = tempfile::tempdir().unwrap();
     let elf = build(dir.path(), "echo", 0x8000_0000, UART_ECHO);
-    let mut child = Command::new(RVX)
-        .args(["run", "--bios", "none", "--kernel", elf.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_bare(&elf, Stdio::piped());
     child
         .stdin
         .take()
