@@ -530,6 +530,96 @@ fn fp_in_self_loops_with_borrowed_registers() {
     );
 }
 
+/// fcvt.{w,wu,l,lu}.{s,d} with every static rounding mode (RMM, `lround`'s, has its own
+/// inline correction) on values at and next to the halfway points, the integer types'
+/// limits and the special values, with fflags.NX clear and set and FS Clean and Dirty.
+#[test]
+fn fp_to_int_conversions_at_halfway_points() {
+    let mut doubles = vec![
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        f64::MIN_POSITIVE / 4.0,
+        0.5f64.next_down(),
+        (-0.5f64).next_up(),
+        4503599627370495.5,
+        -4503599627370495.5,
+    ];
+    let bases = [
+        0.0,
+        1.0,
+        2.0,
+        -1.0,
+        -2.0,
+        1e6,
+        2147483647.0,
+        2147483648.0,
+        -2147483648.0,
+        -2147483649.0,
+        4294967295.0,
+        4294967296.0,
+        9007199254740992.0,
+        9223372036854775808.0,
+        -9223372036854775808.0,
+    ];
+    for b in bases {
+        for off in [
+            0.0,
+            0.5,
+            -0.5,
+            0.25,
+            0.75,
+            -0.75,
+            0.5f64.next_up(),
+            0.5f64.next_down(),
+        ] {
+            doubles.push(b + off);
+            doubles.push(-(b + off));
+        }
+        doubles.push(b.next_up());
+        doubles.push(b.next_down());
+    }
+    let engines = Engines::default();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (k, &v) in doubles.iter().enumerate() {
+        for single in [false, true] {
+            let bits = if single {
+                0xffff_ffff_0000_0000 | (v as f32).to_bits() as u64
+            } else {
+                v.to_bits()
+            };
+            for ty in 0..4u32 {
+                for rm in [0u32, 1, 2, 3, 4] {
+                    let mut setup = m_mode_setup(3, 0);
+                    setup.mstatus = if k % 2 == 0 { 2 << 13 } else { 3 << 13 };
+                    setup.fflags = if (k / 2 + ty as usize) % 2 == 0 { 0 } else { 1 };
+                    setup.f[3] = bits;
+                    let f7 = if single { 0x60 } else { 0x61 };
+                    // fcvt.<ty>.<fmt> a0, f3, rm; fcvt.<ty>.<fmt> t1, f3, rm.
+                    let w = |rd: u32| f7 << 25 | ty << 20 | 3 << 15 | rm << 12 | rd << 7 | 0x53;
+                    let words = [w(10), w(6)];
+                    count += 1;
+                    if let Some(d) = engines.compare(&setup, &words, None).diff {
+                        failures.push(format!(
+                            "{d}\n{}\n{}",
+                            setup.to_rust(),
+                            difftest::listing(setup.body_base, &words)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
 /// The pairs and special cases the x86-64 backend emits in a shorter form (fused lui/auipc
 /// pairs, auipc+jalr as a direct jump, shift pairs that zero- or sign-extend, operations with
 /// x0 as an operand, sext.w and srliw, division by 0, -1 and 1) give the interpreter's

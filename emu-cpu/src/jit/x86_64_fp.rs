@@ -10,7 +10,8 @@
 //! - the rounding mode must be RNE: a static rm of 0, or rm = 7 (dynamic) with frm = 0, checked
 //!   at run time (frm only changes through a CSR instruction, which ends the block; still the
 //!   check is one compare). Other modes take the slow path. fcvt to an integer also inlines
-//!   the static RTZ of C casts (`cvttsd2si` ignores MXCSR's rounding).
+//!   the static RTZ of C casts (`cvttsd2si` ignores MXCSR's rounding) and the static RMM of
+//!   `lround` (a truncation and an exact correction).
 //! - when the guest's fflags.NX is already set (the usual state: it is sticky and software
 //!   rarely clears it), NX cannot change, so only the other flags matter, and the result
 //!   tells: an arithmetic operation raises NV only with a NaN result, DZ and OF only
@@ -98,7 +99,7 @@ fn fd(r: u8) -> i32 {
 enum Rounding {
     /// The operation rounds: only RNE (static, or dynamic with frm = 0).
     Rne,
-    /// fcvt to an integer: RNE as above, or a static RTZ (`truncate` = true).
+    /// fcvt to an integer: RNE as above, or a static RTZ or RMM ([`ToInt`]).
     ToInt,
     /// The result is always exact: any valid mode (dynamic: frm <= 4).
     Exact,
@@ -115,15 +116,28 @@ enum RmCheck {
     FrmValid,
 }
 
-/// The rounding-mode check for `i`, and whether a to-int conversion truncates; None when the
+/// How an inline conversion to an integer rounds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ToInt {
+    /// To nearest, ties to even (`cvtsd2si` with MXCSR's default rounding).
+    Rne,
+    /// Towards zero, the C cast (`cvttsd2si`).
+    Rtz,
+    /// To nearest, ties away from zero, C's `lround` (truncate, then step away from zero
+    /// when the discarded fraction is at least one half).
+    Rmm,
+}
+
+/// The rounding-mode check for `i`, and how a to-int conversion rounds; None when the
 /// instruction has no inline emission for its mode (reserved modes 5 and 6 included).
-fn rm_check(i: &Insn, r: Rounding) -> Option<(RmCheck, bool)> {
+fn rm_check(i: &Insn, r: Rounding) -> Option<(RmCheck, ToInt)> {
     match (i.rm, r) {
-        (0, _) => Some((RmCheck::None, false)),
-        (1, Rounding::ToInt) => Some((RmCheck::None, true)),
-        (1..=4, Rounding::Exact) => Some((RmCheck::None, false)),
-        (7, Rounding::Exact) => Some((RmCheck::FrmValid, false)),
-        (7, _) => Some((RmCheck::FrmRne, false)),
+        (0, _) => Some((RmCheck::None, ToInt::Rne)),
+        (1, Rounding::ToInt) => Some((RmCheck::None, ToInt::Rtz)),
+        (4, Rounding::ToInt) => Some((RmCheck::None, ToInt::Rmm)),
+        (1..=4, Rounding::Exact) => Some((RmCheck::None, ToInt::Rne)),
+        (7, Rounding::Exact) => Some((RmCheck::FrmValid, ToInt::Rne)),
+        (7, _) => Some((RmCheck::FrmRne, ToInt::Rne)),
         _ => None,
     }
 }
@@ -834,14 +848,15 @@ impl Emitter {
         true
     }
 
-    /// fcvt.{w,wu,l,lu}.{s,d}: RNE (`cvtsd2si`) or a static RTZ (`cvttsd2si`), converting to
+    /// fcvt.{w,wu,l,lu}.{s,d}: RNE (`cvtsd2si`), a static RTZ (`cvttsd2si`) or a static RMM
+    /// (`cvttsd2si` and a correction, see `fp_away_from_zero`), converting to
     /// 64 bits; a result outside the RISC-V type's range (x86's "integer indefinite" for
     /// NaNs and overflow included) takes the slow path, which saturates and raises NV
     /// (spec 13.7). In range the only flag is NX, which also makes FS Dirty.
     fn fp_to_int(&mut self, i: &Insn, ty: IntTy) -> bool {
         use Op::*;
         let single = matches!(i.op, FcvtWS | FcvtWuS | FcvtLS | FcvtLuS);
-        let Some((rm, truncate)) = rm_check(i, Rounding::ToInt) else {
+        let Some((rm, mode)) = rm_check(i, Rounding::ToInt) else {
             return false;
         };
         let (slow, done) = self.fp_begin(rm);
@@ -850,11 +865,14 @@ impl Emitter {
         }
         let d1 = fd(i.rs1);
         let convert = |e: &mut Emitter| {
-            match (single, truncate) {
-                (false, false) => dynasm!(e.a ; .arch x64 ; cvtsd2si rax, QWORD [r12 + d1]),
-                (false, true) => dynasm!(e.a ; .arch x64 ; cvttsd2si rax, QWORD [r12 + d1]),
-                (true, false) => dynasm!(e.a ; .arch x64 ; cvtss2si rax, DWORD [r12 + d1]),
-                (true, true) => dynasm!(e.a ; .arch x64 ; cvttss2si rax, DWORD [r12 + d1]),
+            match (single, mode == ToInt::Rne) {
+                (false, true) => dynasm!(e.a ; .arch x64 ; cvtsd2si rax, QWORD [r12 + d1]),
+                (false, false) => dynasm!(e.a ; .arch x64 ; cvttsd2si rax, QWORD [r12 + d1]),
+                (true, true) => dynasm!(e.a ; .arch x64 ; cvtss2si rax, DWORD [r12 + d1]),
+                (true, false) => dynasm!(e.a ; .arch x64 ; cvttss2si rax, DWORD [r12 + d1]),
+            }
+            if mode == ToInt::Rmm {
+                e.fp_away_from_zero(d1, single);
             }
             match ty {
                 IntTy::W => dynasm!(e.a
@@ -915,6 +933,38 @@ impl Emitter {
         self.put(i.rd);
         self.fp_end(i, slow, done, Writes::X);
         true
+    }
+
+    /// RMM after a truncating conversion of f[r] (at `d1`) to rax: adds x's sign to rax
+    /// when |x - trunc(x)| >= 1/2. The fraction is computed exactly in double precision
+    /// (a single converts exactly; trunc(x) converts back exactly: below 2^53 every integer
+    /// is a double, above it x itself is an integer), so no flag beyond the truncation's PE
+    /// (= NX) is raised, and 1/2 <= |fraction| < 1 is exactly "biased exponent 0x3fe". A NaN
+    /// or out-of-range x leaves x86's integer indefinite in rax (its fraction has another
+    /// exponent), which the range check then sends to the slow path.
+    fn fp_away_from_zero(&mut self, d1: i32, single: bool) {
+        if single {
+            dynasm!(self.a ; .arch x64 ; xorps xmm1, xmm1 ; cvtss2sd xmm1, DWORD [r12 + d1]);
+        } else {
+            dynasm!(self.a ; .arch x64 ; movsd xmm1, QWORD [r12 + d1]);
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; xorps xmm0, xmm0
+            ; cvtsi2sd xmm0, rax
+            ; subsd xmm1, xmm0
+            ; movq rcx, xmm1
+            ; mov rdx, rcx
+            ; sar rdx, 63
+            ; shr rcx, 52
+            ; and ecx, 0x7ff
+            ; cmp ecx, 0x3fe
+            ; jne >whole
+            // rdx: -1 for a negative fraction (x < 0), else 0; or 1 makes it x's sign.
+            ; or rdx, 1
+            ; add rax, rdx
+            ; whole:
+        );
     }
 
     /// fcvt.{s,d}.{w,wu,l,lu}: `cvtsi2sd` from 64 bits (W sign-extended, Wu zero-extended;
