@@ -530,6 +530,199 @@ fn fp_in_self_loops_with_borrowed_registers() {
     );
 }
 
+/// F/D instructions on only four f registers, so that inline operations, which keep f
+/// registers in xmm registers within a block, read what interpreter fallbacks (other
+/// rounding modes, fclass), slow paths and integer-written f registers (fmv, fsgnj, fld)
+/// just wrote, with integer loads and stores (whose slow paths call Rust) in between.
+#[test]
+fn fp_register_reuse_across_slow_paths() {
+    const T0: u8 = 5;
+    let rows: Vec<_> = PATTERNS
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.3,
+                F::FpR4
+                    | F::FpR3Rm
+                    | F::FpR3
+                    | F::FpCmp
+                    | F::FpR1Rm
+                    | F::FpToX
+                    | F::XToFp
+                    | F::FpToXNoRm
+                    | F::XToFpNoRm
+            )
+        })
+        .copied()
+        .collect();
+    let engines = Engines::default();
+    let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-reuse", 0));
+    let count = scaled(3_000);
+    let mut failures = Vec::new();
+    for _ in 0..count {
+        let mut setup = m_mode_setup(3, 0);
+        setup.mstatus = rng.pick(&[1u64, 2, 3, 3]) << 13;
+        setup.fflags = rng.below(32) as u8;
+        setup.frm = rng.pick(&[0, 0, 0, 1, 7]);
+        setup.passes = rng.pick(&[0, 1]);
+        for f in setup.f.iter_mut() {
+            *f = gen::interesting_f(&mut rng);
+        }
+        for x in setup.x.iter_mut().skip(1) {
+            *x = gen::interesting_x(&mut rng);
+        }
+        let mut words = encode::li(T0, DATA + 8 * rng.below(64));
+        for _ in 0..16 {
+            match rng.below(10) {
+                0 => {
+                    // An integer load or store (x[rd] in a0/a1/a7/t2), a miss the first time.
+                    let r = rng.pick(&[10u8, 11, 17, 7]);
+                    let off = 8 * rng.below(32) as i64 + 0x1000 * rng.below(2) as i64;
+                    words.push(if rng.chance(500) {
+                        encode::i_type(encode::LOAD, r, 3, T0, off)
+                    } else {
+                        encode::s_type(encode::STORE, 3, T0, r, off)
+                    });
+                }
+                1 => {
+                    // fld/fsd/flw/fsw on f0-f3.
+                    let f = rng.below(4) as u8;
+                    let w = rng.pick(&[2u32, 3]);
+                    let off = 8 * rng.below(32) as i64;
+                    words.push(if rng.chance(500) {
+                        encode::i_type(0x07, f, w, T0, off)
+                    } else {
+                        encode::s_type(0x27, w, T0, f, off)
+                    });
+                }
+                _ => {
+                    let (_, mask, m, f) = rng.pick(&rows);
+                    let mut w = m | (rng.next() as u32 & !mask);
+                    if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                        w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 2, 4, 7, 7]) << 12;
+                    }
+                    // Free register fields (rd, rs1, rs2, rs3) to f0-f3; an x register
+                    // field (of fmv, fcvt, compares, fclass) to a0, a1, a7 or t2.
+                    let x_rd = matches!(f, F::FpToX | F::FpToXNoRm | F::FpCmp);
+                    let x_rs1 = matches!(f, F::XToFp | F::XToFpNoRm);
+                    for (shift, is_x) in [(7, x_rd), (15, x_rs1), (20, false), (27, false)] {
+                        if mask & (31 << shift) == 0 {
+                            let v = rng.below(4) as u32;
+                            let r = if is_x { [10, 11, 17, 7][v as usize] } else { v };
+                            w = (w & !(31 << shift)) | r << shift;
+                        }
+                    }
+                    words.push(w);
+                }
+            }
+        }
+        let c = engines.compare(&setup, &words, None);
+        if let Some(d) = c.diff {
+            failures.push(format!(
+                "{d}\n{}\n{}",
+                setup.to_rust(),
+                difftest::listing(setup.body_base, &words)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
+/// fcvt.{w,wu,l,lu}.{s,d} with every static rounding mode (RMM, `lround`'s, has its own
+/// inline correction) on values at and next to the halfway points, the integer types'
+/// limits and the special values, with fflags.NX clear and set and FS Clean and Dirty.
+#[test]
+fn fp_to_int_conversions_at_halfway_points() {
+    let mut doubles = vec![
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        f64::MIN_POSITIVE / 4.0,
+        0.5f64.next_down(),
+        (-0.5f64).next_up(),
+        4503599627370495.5,
+        -4503599627370495.5,
+    ];
+    let bases = [
+        0.0,
+        1.0,
+        2.0,
+        -1.0,
+        -2.0,
+        1e6,
+        2147483647.0,
+        2147483648.0,
+        -2147483648.0,
+        -2147483649.0,
+        4294967295.0,
+        4294967296.0,
+        9007199254740992.0,
+        9223372036854775808.0,
+        -9223372036854775808.0,
+    ];
+    for b in bases {
+        for off in [
+            0.0,
+            0.5,
+            -0.5,
+            0.25,
+            0.75,
+            -0.75,
+            0.5f64.next_up(),
+            0.5f64.next_down(),
+        ] {
+            doubles.push(b + off);
+            doubles.push(-(b + off));
+        }
+        doubles.push(b.next_up());
+        doubles.push(b.next_down());
+    }
+    let engines = Engines::default();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (k, &v) in doubles.iter().enumerate() {
+        for single in [false, true] {
+            let bits = if single {
+                0xffff_ffff_0000_0000 | (v as f32).to_bits() as u64
+            } else {
+                v.to_bits()
+            };
+            for ty in 0..4u32 {
+                for rm in [0u32, 1, 2, 3, 4] {
+                    let mut setup = m_mode_setup(3, 0);
+                    setup.mstatus = if k % 2 == 0 { 2 << 13 } else { 3 << 13 };
+                    setup.fflags = if (k / 2 + ty as usize) % 2 == 0 { 0 } else { 1 };
+                    setup.f[3] = bits;
+                    let f7 = if single { 0x60 } else { 0x61 };
+                    // fcvt.<ty>.<fmt> a0, f3, rm; fcvt.<ty>.<fmt> t1, f3, rm.
+                    let w = |rd: u32| f7 << 25 | ty << 20 | 3 << 15 | rm << 12 | rd << 7 | 0x53;
+                    let words = [w(10), w(6)];
+                    count += 1;
+                    if let Some(d) = engines.compare(&setup, &words, None).diff {
+                        failures.push(format!(
+                            "{d}\n{}\n{}",
+                            setup.to_rust(),
+                            difftest::listing(setup.body_base, &words)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} diverge; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
 /// The pairs and special cases the x86-64 backend emits in a shorter form (fused lui/auipc
 /// pairs, auipc+jalr as a direct jump, shift pairs that zero- or sign-extend, operations with
 /// x0 as an operand, sext.w and srliw, division by 0, -1 and 1) give the interpreter's

@@ -638,6 +638,8 @@ impl Emitter {
     /// the guest state back first and reloads it afterwards. Leaves the block if f returns
     /// non-zero (f has then written pc and instret).
     fn call_helper(&mut self, f: usize) {
+        // Rust clobbers the xmm registers.
+        self.fp.forget_all();
         let (call, bail) = (self.glue.call, self.glue.bail);
         let f = f as i64;
         self.give_back();
@@ -699,6 +701,8 @@ impl Emitter {
     /// Records the out-of-line slow path of the memory access just emitted (its entry is
     /// `slow`) and marks where it resumes.
     fn slow_path(&mut self, slow: dynasmrt::DynamicLabel, helper: usize, info: u64) {
+        // The helper call on the slow path clobbers the xmm registers.
+        self.fp.forget_all();
         let resume = self.a.new_dynamic_label();
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.slow.push(SlowPath {

@@ -10,7 +10,8 @@
 //! - the rounding mode must be RNE: a static rm of 0, or rm = 7 (dynamic) with frm = 0, checked
 //!   at run time (frm only changes through a CSR instruction, which ends the block; still the
 //!   check is one compare). Other modes take the slow path. fcvt to an integer also inlines
-//!   the static RTZ of C casts (`cvttsd2si` ignores MXCSR's rounding).
+//!   the static RTZ of C casts (`cvttsd2si` ignores MXCSR's rounding) and the static RMM of
+//!   `lround` (a truncation and an exact correction).
 //! - when the guest's fflags.NX is already set (the usual state: it is sticky and software
 //!   rarely clears it), NX cannot change, so only the other flags matter, and the result
 //!   tells: an arithmetic operation raises NV only with a NaN result, DZ and OF only
@@ -79,13 +80,80 @@ const MXCSR_DOUBTFUL: i8 = 0x1d;
 /// MXCSR's precision (inexact) flag.
 const MXCSR_PE: i8 = 0x20;
 
-/// What the emitter knows about mstatus.FS in the block so far (see the module comment).
+/// The first xmm register that caches an f register (xmm0-xmm2 are the operations' scratch).
+const XMM_CACHE_FIRST: u8 = 3;
+/// How many xmm registers cache f registers (xmm3-xmm15).
+const XMM_CACHE: usize = 13;
+
+/// What the emitter knows in the block so far: mstatus.FS (see the module comment) and
+/// which f registers xmm registers hold.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct FpState {
     /// FS is not Off (an earlier FP instruction of this block checked it).
     fs_on: bool,
     /// FS is Dirty (an earlier instruction of this block set it on every path).
     fs_dirty: bool,
+    /// xmm`XMM_CACHE_FIRST + k` holds the value of f register `.0` (as a single when `.1`)
+    /// on every path to the current point of the block. f registers are always written to
+    /// the hart state too (write-through), so this only saves loads: an operand read from
+    /// the xmm register instead of the store just made to memory does not wait for
+    /// store-to-load forwarding on the dependency chain. Empty at the block's start (a
+    /// self-loop jumps back there); forgotten at every call into Rust, which clobbers the
+    /// xmm registers, except the F/D slow path, which reloads them.
+    xmm: [Option<(u8, bool)>; XMM_CACHE],
+    /// The cache slot to fill next (round robin).
+    next: usize,
+}
+
+impl FpState {
+    /// Forgets every cached f register (a call into Rust clobbers the xmm registers).
+    pub(super) fn forget_all(&mut self) {
+        self.xmm = [None; XMM_CACHE];
+    }
+
+    /// Forgets f[r] (written other than through an xmm register).
+    fn forget(&mut self, r: u8) {
+        for e in self.xmm.iter_mut() {
+            if e.is_some_and(|(f, _)| f == r) {
+                *e = None;
+            }
+        }
+    }
+
+    /// The xmm register holding f[r] in the format `single`, if any.
+    fn lookup(&self, r: u8, single: bool) -> Option<u8> {
+        let k = self.xmm.iter().position(|&e| e == Some((r, single)))?;
+        Some(XMM_CACHE_FIRST + k as u8)
+    }
+}
+
+/// Where an f register operand is read from.
+#[derive(Clone, Copy)]
+enum FSrc {
+    /// An xmm register caching it.
+    Xmm(u8),
+    /// The hart state, `[r12 + disp]`.
+    Mem(i32),
+}
+
+/// `$op xmm$x, src` with src an xmm register or memory (`$w` PTR: QWORD or DWORD).
+macro_rules! xop {
+    ($a:expr, $op:ident, $x:expr, $src:expr, $w:ident) => {
+        match $src {
+            FSrc::Xmm(k) => dynasm!($a ; .arch x64 ; $op Rx($x), Rx(k)),
+            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op Rx($x), $w [r12 + d]),
+        }
+    };
+}
+
+/// `$op rax, src` (conversions to an integer) with src an xmm register or memory.
+macro_rules! xop_rax {
+    ($a:expr, $op:ident, $src:expr, $w:ident) => {
+        match $src {
+            FSrc::Xmm(k) => dynasm!($a ; .arch x64 ; $op rax, Rx(k)),
+            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op rax, $w [r12 + d]),
+        }
+    };
 }
 
 /// Displacement of f[r] from r12.
@@ -98,7 +166,7 @@ fn fd(r: u8) -> i32 {
 enum Rounding {
     /// The operation rounds: only RNE (static, or dynamic with frm = 0).
     Rne,
-    /// fcvt to an integer: RNE as above, or a static RTZ (`truncate` = true).
+    /// fcvt to an integer: RNE as above, or a static RTZ or RMM ([`ToInt`]).
     ToInt,
     /// The result is always exact: any valid mode (dynamic: frm <= 4).
     Exact,
@@ -115,15 +183,28 @@ enum RmCheck {
     FrmValid,
 }
 
-/// The rounding-mode check for `i`, and whether a to-int conversion truncates; None when the
+/// How an inline conversion to an integer rounds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ToInt {
+    /// To nearest, ties to even (`cvtsd2si` with MXCSR's default rounding).
+    Rne,
+    /// Towards zero, the C cast (`cvttsd2si`).
+    Rtz,
+    /// To nearest, ties away from zero, C's `lround` (truncate, then step away from zero
+    /// when the discarded fraction is at least one half).
+    Rmm,
+}
+
+/// The rounding-mode check for `i`, and how a to-int conversion rounds; None when the
 /// instruction has no inline emission for its mode (reserved modes 5 and 6 included).
-fn rm_check(i: &Insn, r: Rounding) -> Option<(RmCheck, bool)> {
+fn rm_check(i: &Insn, r: Rounding) -> Option<(RmCheck, ToInt)> {
     match (i.rm, r) {
-        (0, _) => Some((RmCheck::None, false)),
-        (1, Rounding::ToInt) => Some((RmCheck::None, true)),
-        (1..=4, Rounding::Exact) => Some((RmCheck::None, false)),
-        (7, Rounding::Exact) => Some((RmCheck::FrmValid, false)),
-        (7, _) => Some((RmCheck::FrmRne, false)),
+        (0, _) => Some((RmCheck::None, ToInt::Rne)),
+        (1, Rounding::ToInt) => Some((RmCheck::None, ToInt::Rtz)),
+        (4, Rounding::ToInt) => Some((RmCheck::None, ToInt::Rmm)),
+        (1..=4, Rounding::Exact) => Some((RmCheck::None, ToInt::Rne)),
+        (7, Rounding::Exact) => Some((RmCheck::FrmValid, ToInt::Rne)),
+        (7, _) => Some((RmCheck::FrmRne, ToInt::Rne)),
         _ => None,
     }
 }
@@ -294,7 +375,10 @@ impl Emitter {
             ; mov edx, off
         );
         // The thunk writes the guest registers back and reloads them (an x destination
-        // included); a non-zero status leaves the block.
+        // included); a non-zero status leaves the block. The call clobbers the xmm
+        // registers: reload the cached f registers (the inline path's view, this
+        // instruction's destination included) from the hart state, where exec_one wrote.
+        let cached = self.fp.xmm;
         self.call_helper(helpers::exec_one as *const () as usize);
         let back = pending + 1;
         dynasm!(self.a
@@ -303,6 +387,17 @@ impl Emitter {
             ; mov DWORD [rsp], MXCSR_DEFAULT
             ; ldmxcsr [rsp]
         );
+        for (k, e) in cached.into_iter().enumerate() {
+            if let Some((r, single)) = e {
+                let (x, d) = (XMM_CACHE_FIRST + k as u8, fd(r));
+                if single {
+                    dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [r12 + d]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [r12 + d]);
+                }
+            }
+        }
+        self.fp.xmm = cached;
         dynasm!(self.a ; .arch x64 ; =>done);
         self.pending += 1;
         self.fp.fs_on = true;
@@ -462,17 +557,24 @@ impl Emitter {
         }
     }
 
-    /// xmm`x` <- f[r] (a single's low 32 bits, or a double).
-    fn fp_get(&mut self, x: u8, r: u8, single: bool) {
-        let d = fd(r);
-        if single {
-            dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [r12 + d]);
-        } else {
-            dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [r12 + d]);
+    /// Where to read f[r] from (a single's low 32 bits, or a double).
+    fn fp_src(&self, r: u8, single: bool) -> FSrc {
+        match self.fp.lookup(r, single) {
+            Some(k) => FSrc::Xmm(k),
+            None => FSrc::Mem(fd(r)),
         }
     }
 
-    /// f[r] <- xmm`x`, NaN-boxing a single.
+    /// xmm`x` <- f[r] (a single's low 32 bits, or a double).
+    fn fp_get(&mut self, x: u8, r: u8, single: bool) {
+        match (self.fp_src(r, single), single) {
+            (FSrc::Xmm(k), _) => dynasm!(self.a ; .arch x64 ; movaps Rx(x), Rx(k)),
+            (FSrc::Mem(d), true) => dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [r12 + d]),
+            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [r12 + d]),
+        }
+    }
+
+    /// f[r] <- xmm`x`, NaN-boxing a single; xmm`x` is then cached as f[r].
     fn fp_put(&mut self, x: u8, r: u8, single: bool) {
         let d = fd(r);
         if single {
@@ -484,6 +586,18 @@ impl Emitter {
         } else {
             dynasm!(self.a ; .arch x64 ; movsd QWORD [r12 + d], Rx(x));
         }
+        let k = self.fp_cache_slot(r, single);
+        dynasm!(self.a ; .arch x64 ; movaps Rx(k), Rx(x));
+    }
+
+    /// Allots an xmm register to cache f[r] from now on, and returns it: the caller must
+    /// put f[r]'s value in it.
+    fn fp_cache_slot(&mut self, r: u8, single: bool) -> u8 {
+        self.fp.forget(r);
+        let k = self.fp.next;
+        self.fp.next = (k + 1) % XMM_CACHE;
+        self.fp.xmm[k] = Some((r, single));
+        XMM_CACHE_FIRST + k as u8
     }
 
     /// fld/flw: the integer loads' inline TLB lookup; flw NaN-boxes (spec 14.2).
@@ -497,17 +611,18 @@ impl Emitter {
             ; jne =>slow
             ; add rcx, [rax + TLB_ADDEND]
         );
+        let x = self.fp_cache_slot(i.rd, size == 4);
         if size == 8 {
             dynasm!(self.a
                 ; .arch x64
-                ; mov rax, QWORD [rcx]
-                ; mov QWORD [r12 + d], rax
+                ; movsd Rx(x), QWORD [rcx]
+                ; movsd QWORD [r12 + d], Rx(x)
             );
         } else {
             dynasm!(self.a
                 ; .arch x64
-                ; mov eax, DWORD [rcx]
-                ; mov DWORD [r12 + d], eax
+                ; movss Rx(x), DWORD [rcx]
+                ; movss DWORD [r12 + d], Rx(x)
                 ; mov DWORD [r12 + d + 4], -1
             );
         }
@@ -526,18 +641,25 @@ impl Emitter {
             ; jne =>slow
             ; add rcx, [rax + TLB_ADDEND]
         );
-        if size == 8 {
-            dynasm!(self.a
+        // fsw stores the low 32 bits whatever they hold (no unboxing, spec 14.2).
+        let cached = if size == 8 {
+            self.fp.lookup(i.rs2, false)
+        } else {
+            self.fp.lookup(i.rs2, true)
+        };
+        match (cached, size) {
+            (Some(k), 8) => dynasm!(self.a ; .arch x64 ; movsd QWORD [rcx], Rx(k)),
+            (Some(k), _) => dynasm!(self.a ; .arch x64 ; movss DWORD [rcx], Rx(k)),
+            (None, 8) => dynasm!(self.a
                 ; .arch x64
                 ; mov rdx, QWORD [r12 + d]
                 ; mov QWORD [rcx], rdx
-            );
-        } else {
-            dynasm!(self.a
+            ),
+            (None, _) => dynasm!(self.a
                 ; .arch x64
                 ; mov edx, DWORD [r12 + d]
                 ; mov DWORD [rcx], edx
-            );
+            ),
         }
         self.fp_end(i, slow, done, Writes::None);
         true
@@ -553,7 +675,7 @@ impl Emitter {
             self.fp_boxed(i.rs1, slow);
             self.fp_boxed(i.rs2, slow);
         }
-        let (rs1, d2) = (i.rs1, fd(i.rs2));
+        let (rs1, s2) = (i.rs1, self.fp_src(i.rs2, single));
         let check = match op {
             Arith::Add | Arith::Sub => Check::NanInf,
             Arith::Mul => Check::Normal {
@@ -566,14 +688,14 @@ impl Emitter {
         self.fp_two_paths(0, single, check, slow, &|e: &mut Emitter| {
             e.fp_get(0, rs1, single);
             match (op, single) {
-                (Arith::Add, false) => dynasm!(e.a ; .arch x64 ; addsd xmm0, QWORD [r12 + d2]),
-                (Arith::Sub, false) => dynasm!(e.a ; .arch x64 ; subsd xmm0, QWORD [r12 + d2]),
-                (Arith::Mul, false) => dynasm!(e.a ; .arch x64 ; mulsd xmm0, QWORD [r12 + d2]),
-                (Arith::Div, false) => dynasm!(e.a ; .arch x64 ; divsd xmm0, QWORD [r12 + d2]),
-                (Arith::Add, true) => dynasm!(e.a ; .arch x64 ; addss xmm0, DWORD [r12 + d2]),
-                (Arith::Sub, true) => dynasm!(e.a ; .arch x64 ; subss xmm0, DWORD [r12 + d2]),
-                (Arith::Mul, true) => dynasm!(e.a ; .arch x64 ; mulss xmm0, DWORD [r12 + d2]),
-                (Arith::Div, true) => dynasm!(e.a ; .arch x64 ; divss xmm0, DWORD [r12 + d2]),
+                (Arith::Add, false) => xop!(e.a, addsd, 0, s2, QWORD),
+                (Arith::Sub, false) => xop!(e.a, subsd, 0, s2, QWORD),
+                (Arith::Mul, false) => xop!(e.a, mulsd, 0, s2, QWORD),
+                (Arith::Div, false) => xop!(e.a, divsd, 0, s2, QWORD),
+                (Arith::Add, true) => xop!(e.a, addss, 0, s2, DWORD),
+                (Arith::Sub, true) => xop!(e.a, subss, 0, s2, DWORD),
+                (Arith::Mul, true) => xop!(e.a, mulss, 0, s2, DWORD),
+                (Arith::Div, true) => xop!(e.a, divss, 0, s2, DWORD),
             }
         });
         self.fp_put(0, i.rd, single);
@@ -590,14 +712,14 @@ impl Emitter {
         if single {
             self.fp_boxed(i.rs1, slow);
         }
-        let d1 = fd(i.rs1);
+        let s1 = self.fp_src(i.rs1, single);
         self.fp_two_paths(0, single, Check::NanInf, slow, &|e: &mut Emitter| {
             // Clear xmm0 first: sqrtsd/sqrtss keep its upper bits (a false dependency).
             dynasm!(e.a ; .arch x64 ; xorps xmm0, xmm0);
             if single {
-                dynasm!(e.a ; .arch x64 ; sqrtss xmm0, DWORD [r12 + d1]);
+                xop!(e.a, sqrtss, 0, s1, DWORD);
             } else {
-                dynasm!(e.a ; .arch x64 ; sqrtsd xmm0, QWORD [r12 + d1]);
+                xop!(e.a, sqrtsd, 0, s1, QWORD);
             }
         });
         self.fp_put(0, i.rd, single);
@@ -699,11 +821,11 @@ impl Emitter {
             self.fp_boxed(i.rs2, slow);
         }
         self.fp_get(0, i.rs1, single);
-        let d2 = fd(i.rs2);
+        let s2 = self.fp_src(i.rs2, single);
         if single {
-            dynasm!(self.a ; .arch x64 ; ucomiss xmm0, DWORD [r12 + d2]);
+            xop!(self.a, ucomiss, 0, s2, DWORD);
         } else {
-            dynasm!(self.a ; .arch x64 ; ucomisd xmm0, QWORD [r12 + d2]);
+            xop!(self.a, ucomisd, 0, s2, QWORD);
         }
         dynasm!(self.a ; .arch x64 ; jp =>slow);
         match i.op {
@@ -753,6 +875,7 @@ impl Emitter {
         } else {
             dynasm!(self.a ; .arch x64 ; mov QWORD [r12 + dd], rax);
         }
+        self.fp.forget(i.rd);
         self.fp_end(i, slow, done, Writes::F);
         true
     }
@@ -777,6 +900,7 @@ impl Emitter {
                 self.get(0, i.rs1);
                 let d = fd(i.rd);
                 dynasm!(self.a ; .arch x64 ; mov QWORD [r12 + d], rax);
+                self.fp.forget(i.rd);
                 Writes::F
             }
             _ => {
@@ -787,6 +911,7 @@ impl Emitter {
                     ; mov DWORD [r12 + d], eax
                     ; mov DWORD [r12 + d + 4], -1
                 );
+                self.fp.forget(i.rd);
                 Writes::F
             }
         };
@@ -807,7 +932,8 @@ impl Emitter {
             return false;
         };
         let (slow, done) = self.fp_begin(rm);
-        let d1 = fd(i.rs1);
+        // fcvt.s.d reads a double, fcvt.d.s a single.
+        let s1 = self.fp_src(i.rs1, !to_single);
         if to_single {
             let check = Check::Normal {
                 zero_from: [None, None],
@@ -816,15 +942,15 @@ impl Emitter {
                 dynasm!(e.a
                     ; .arch x64
                     ; xorps xmm0, xmm0
-                    ; cvtsd2ss xmm0, QWORD [r12 + d1]
                 );
+                xop!(e.a, cvtsd2ss, 0, s1, QWORD);
             });
         } else {
             self.fp_boxed(i.rs1, slow);
+            dynasm!(self.a ; .arch x64 ; xorps xmm0, xmm0);
+            xop!(self.a, cvtss2sd, 0, s1, DWORD);
             dynasm!(self.a
                 ; .arch x64
-                ; xorps xmm0, xmm0
-                ; cvtss2sd xmm0, DWORD [r12 + d1]
                 ; ucomisd xmm0, xmm0
                 ; jp =>slow
             );
@@ -834,27 +960,31 @@ impl Emitter {
         true
     }
 
-    /// fcvt.{w,wu,l,lu}.{s,d}: RNE (`cvtsd2si`) or a static RTZ (`cvttsd2si`), converting to
+    /// fcvt.{w,wu,l,lu}.{s,d}: RNE (`cvtsd2si`), a static RTZ (`cvttsd2si`) or a static RMM
+    /// (`cvttsd2si` and a correction, see `fp_away_from_zero`), converting to
     /// 64 bits; a result outside the RISC-V type's range (x86's "integer indefinite" for
     /// NaNs and overflow included) takes the slow path, which saturates and raises NV
     /// (spec 13.7). In range the only flag is NX, which also makes FS Dirty.
     fn fp_to_int(&mut self, i: &Insn, ty: IntTy) -> bool {
         use Op::*;
         let single = matches!(i.op, FcvtWS | FcvtWuS | FcvtLS | FcvtLuS);
-        let Some((rm, truncate)) = rm_check(i, Rounding::ToInt) else {
+        let Some((rm, mode)) = rm_check(i, Rounding::ToInt) else {
             return false;
         };
         let (slow, done) = self.fp_begin(rm);
         if single {
             self.fp_boxed(i.rs1, slow);
         }
-        let d1 = fd(i.rs1);
+        let s1 = self.fp_src(i.rs1, single);
         let convert = |e: &mut Emitter| {
-            match (single, truncate) {
-                (false, false) => dynasm!(e.a ; .arch x64 ; cvtsd2si rax, QWORD [r12 + d1]),
-                (false, true) => dynasm!(e.a ; .arch x64 ; cvttsd2si rax, QWORD [r12 + d1]),
-                (true, false) => dynasm!(e.a ; .arch x64 ; cvtss2si rax, DWORD [r12 + d1]),
-                (true, true) => dynasm!(e.a ; .arch x64 ; cvttss2si rax, DWORD [r12 + d1]),
+            match (single, mode == ToInt::Rne) {
+                (false, true) => xop_rax!(e.a, cvtsd2si, s1, QWORD),
+                (false, false) => xop_rax!(e.a, cvttsd2si, s1, QWORD),
+                (true, true) => xop_rax!(e.a, cvtss2si, s1, DWORD),
+                (true, false) => xop_rax!(e.a, cvttss2si, s1, DWORD),
+            }
+            if mode == ToInt::Rmm {
+                e.fp_away_from_zero(s1, single);
             }
             match ty {
                 IntTy::W => dynasm!(e.a
@@ -915,6 +1045,41 @@ impl Emitter {
         self.put(i.rd);
         self.fp_end(i, slow, done, Writes::X);
         true
+    }
+
+    /// RMM after a truncating conversion of f[r] (at `s1`) to rax: adds x's sign to rax
+    /// when |x - trunc(x)| >= 1/2. The fraction is computed exactly in double precision
+    /// (a single converts exactly; trunc(x) converts back exactly: below 2^53 every integer
+    /// is a double, above it x itself is an integer), so no flag beyond the truncation's PE
+    /// (= NX) is raised, and 1/2 <= |fraction| < 1 is exactly "biased exponent 0x3fe". A NaN
+    /// or out-of-range x leaves x86's integer indefinite in rax (its fraction has another
+    /// exponent), which the range check then sends to the slow path.
+    fn fp_away_from_zero(&mut self, s1: FSrc, single: bool) {
+        match (s1, single) {
+            (_, true) => {
+                dynasm!(self.a ; .arch x64 ; xorps xmm1, xmm1);
+                xop!(self.a, cvtss2sd, 1, s1, DWORD);
+            }
+            (FSrc::Xmm(k), false) => dynasm!(self.a ; .arch x64 ; movaps xmm1, Rx(k)),
+            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd xmm1, QWORD [r12 + d]),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; xorps xmm0, xmm0
+            ; cvtsi2sd xmm0, rax
+            ; subsd xmm1, xmm0
+            ; movq rcx, xmm1
+            ; mov rdx, rcx
+            ; sar rdx, 63
+            ; shr rcx, 52
+            ; and ecx, 0x7ff
+            ; cmp ecx, 0x3fe
+            ; jne >whole
+            // rdx: -1 for a negative fraction (x < 0), else 0; or 1 makes it x's sign.
+            ; or rdx, 1
+            ; add rax, rdx
+            ; whole:
+        );
     }
 
     /// fcvt.{s,d}.{w,wu,l,lu}: `cvtsi2sd` from 64 bits (W sign-extended, Wu zero-extended;
