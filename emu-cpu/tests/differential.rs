@@ -696,8 +696,8 @@ fn fp_to_int_conversions_at_halfway_points() {
             for ty in 0..4u32 {
                 for rm in [0u32, 1, 2, 3, 4] {
                     let mut setup = m_mode_setup(3, 0);
-                    setup.mstatus = if k % 2 == 0 { 2 << 13 } else { 3 << 13 };
-                    setup.fflags = if (k / 2 + ty as usize) % 2 == 0 { 0 } else { 1 };
+                    setup.mstatus = (2 + (k as u64 & 1)) << 13;
+                    setup.fflags = (k / 2 + ty as usize) as u8 & 1;
                     setup.f[3] = bits;
                     let f7 = if single { 0x60 } else { 0x61 };
                     // fcvt.<ty>.<fmt> a0, f3, rm; fcvt.<ty>.<fmt> t1, f3, rm.

@@ -12,7 +12,11 @@
 //! - the guest registers of [`MAPPED`] live in host registers for the whole run of
 //!   translated code (their slots in the hart state are stale meanwhile); they are written
 //!   back when control leaves and around every call into Rust;
-//! - `rax`, `rcx`, `rdx` are scratch ([`SCRATCH`]). Nothing else may be clobbered.
+//! - `rax`, `rcx`, `rdx` are scratch ([`SCRATCH`]). No other general register may be
+//!   clobbered;
+//! - `xmm0`-`xmm2` are the F/D emission's scratch, `xmm3`-`xmm15` copies of f registers
+//!   inside one block (`x86_64_fp.rs`); nothing in them survives a call into Rust. `[rsp]`
+//!   is the F/D emission's MXCSR scratch slot.
 //!
 //! Shared glue (emitted once, after the entry trampoline, at fixed offsets from `exit`, see
 //! [`Glue`]) holds the exits and the one thunk through which blocks call Rust helpers: it
