@@ -397,7 +397,11 @@ fn load_boot_images(
         None => None,
     };
     let dtb = match &cfg.dtb {
-        Some(path) => std::fs::read(path).with_context(|| format!("--dtb {}", path.display()))?,
+        Some(path) => {
+            let blob = std::fs::read(path).with_context(|| format!("--dtb {}", path.display()))?;
+            check_dtb(&blob).map_err(|e| anyhow::anyhow!("--dtb {}: {e}", path.display()))?;
+            blob
+        }
         None => {
             let mut fc = crate::fdt::FdtConfig::virt(cfg.ram_size, cfg.harts);
             fc.bootargs = cfg.append.clone();
@@ -416,4 +420,24 @@ fn load_boot_images(
         dtb,
         rom,
     })
+}
+
+/// A device tree blob's header must hold up before a guest is handed it (a kernel given
+/// garbage hangs silently): the magic, and a total size that the file really has.
+fn check_dtb(blob: &[u8]) -> Result<(), String> {
+    let word = |o: usize| {
+        blob.get(o..o + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if word(0) != Some(0xd00d_feed) {
+        return Err("not a device tree blob (no 0xd00dfeed magic)".into());
+    }
+    match word(4) {
+        Some(total) if (40..=blob.len() as u64).contains(&u64::from(total)) => Ok(()),
+        Some(total) => Err(format!(
+            "truncated: the header says {total} bytes, the file has {}",
+            blob.len()
+        )),
+        None => Err("truncated header".into()),
+    }
 }

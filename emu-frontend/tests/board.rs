@@ -329,6 +329,15 @@ fn dumpdtb_writes_the_generated_tree() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let blob = std::fs::read(&dtb).unwrap();
     assert_eq!(blob[..4], [0xd0, 0x0d, 0xfe, 0xed]);
+    // A dumped tree is accepted back by --dtb (the guest powers off: status 0).
+    let out = rvx(&[
+        "run",
+        "--kernel",
+        elf.to_str().unwrap(),
+        "--dtb",
+        dtb.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(blob, std::fs::read(&dtb2).unwrap());
     let Ok(dtc) = Command::new("dtc")
         .args(["-I", "dtb", "-O", "dts"])
@@ -368,6 +377,7 @@ fn boot_files_that_cannot_be_read_are_named() {
         (vec!["--initrd", "/nonexistent/initrd.gz"], "initrd.gz"),
         (vec!["--bios", "/nonexistent/fw.bin"], "fw.bin"),
         (vec!["--dtb", "/nonexistent/board.dtb"], "board.dtb"),
+        (vec!["--dtb", k], "not a device tree"),
     ] {
         let mut all = vec!["run", "--kernel", k];
         all.extend(args);
