@@ -337,7 +337,7 @@ impl Machine {
         Some(Semihosting::new(cmdline, heap, Console::stdio()))
     }
 
-    /// Runs hart 0 from the image's entry until the guest stops the machine. Returns rvx's
+    /// Runs every hart, as `starts` says, until the guest stops the machine. Returns rvx's
     /// exit status.
     pub fn run(&self) -> anyhow::Result<i32> {
         let code = crate::run::run_harts(self)?;

@@ -3,7 +3,8 @@
 //! (semihosting, the built-in SBI).
 //!
 //! Hart lifecycle (SBI HSM, section 9 of the SBI spec): with the built-in SBI only hart 0
-//! starts; the others wait in [`HsmState::Stopped`] until a `hart_start` names them. With
+//! starts; the others wait parked ([`HartStart::Stopped`], `sbi::Hsm::wait_for_start`) until a
+//! `hart_start` names them. With
 //! `--bios none` or a firmware file every hart starts at once, as on QEMU's virt board.
 
 use crate::machine::Machine;
