@@ -1,12 +1,17 @@
-//! The JIT's code memory: one fixed-size mapping owned by one hart, never writable and
-//! executable at the same time (decision 13).
+//! The JIT's code memory: one fixed-size region owned by one hart, never writable and
+//! executable through the same mapping (decision 13).
 //!
-//! Pages are executable (RX) except while the translator writes into them: `write` turns just
-//! the pages it touches to RW (not executable), copies, and turns them back to RX. Each hart
-//! has its own cache, so no other thread can be executing a page while it is writable. When
-//! the cache is full the owner flushes it whole (every translation is dropped) and starts over.
+//! The region is a memfd mapped twice, as QEMU's split-wx TCG buffer: an executable view
+//! (RX, never writable) that translated code runs from, and a writable view (RW, never
+//! executable) at an unrelated address that only the translator writes through. Writing a
+//! block or patching a chained jump is then a plain copy: no `mprotect` per translation (two
+//! of them per block and per chain patch cost Linux's boot about a fifth of its time, in the
+//! host kernel splitting and merging mappings). Each hart has its own cache, and the hart's
+//! thread writes it only while it is translating, not running translated code. When the cache
+//! is full the owner flushes it whole (every translation is dropped) and starts over.
 
-use rustix::mm::{mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
+use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
+use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use std::ptr::null_mut;
 
 const PAGE: usize = 4096;
@@ -15,12 +20,13 @@ const PAGE: usize = 4096;
 pub enum CodeError {
     #[error("cannot map {0} bytes of JIT code memory: {1}")]
     Map(usize, rustix::io::Errno),
-    #[error("cannot change JIT code memory protection: {0}")]
-    Protect(rustix::io::Errno),
 }
 
 pub struct CodeCache {
+    /// The executable view: addresses handed out and jumped to.
     base: *mut u8,
+    /// The writable view of the same memory.
+    rw: *mut u8,
     size: usize,
     used: usize,
 }
@@ -38,19 +44,40 @@ impl std::fmt::Debug for CodeCache {
 impl CodeCache {
     pub fn new(size: usize) -> Result<CodeCache, CodeError> {
         let size = size.max(64 * 1024).next_multiple_of(PAGE);
-        // SAFETY: a fresh anonymous private mapping at an address the kernel chooses; nothing
-        // else refers to it.
-        let base = unsafe {
-            mmap_anonymous(
+        let map_err = |e| CodeError::Map(size, e);
+        let fd = memfd_create("rvx-jit", MemfdFlags::CLOEXEC).map_err(map_err)?;
+        ftruncate(&fd, size as u64).map_err(map_err)?;
+        // SAFETY: two fresh shared mappings of our own memfd at addresses the kernel chooses;
+        // nothing else refers to them. The fd may close afterwards: the mappings keep the
+        // memory alive.
+        let (base, rw) = unsafe {
+            let base = mmap(
                 null_mut(),
                 size,
                 ProtFlags::READ | ProtFlags::EXEC,
-                MapFlags::PRIVATE,
+                MapFlags::SHARED,
+                &fd,
+                0,
             )
-        }
-        .map_err(|e| CodeError::Map(size, e))?;
+            .map_err(map_err)?;
+            match mmap(
+                null_mut(),
+                size,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                &fd,
+                0,
+            ) {
+                Ok(rw) => (base, rw),
+                Err(e) => {
+                    let _ = munmap(base, size);
+                    return Err(map_err(e));
+                }
+            }
+        };
         Ok(CodeCache {
             base: base.cast(),
+            rw: rw.cast(),
             size,
             used: 0,
         })
@@ -95,21 +122,15 @@ impl CodeCache {
     }
 
     fn write(&mut self, off: usize, bytes: &[u8]) -> Result<(), CodeError> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let start = off / PAGE * PAGE;
-        let end = (off + bytes.len()).next_multiple_of(PAGE);
-        // SAFETY: [start, end) lies inside our mapping. Only this hart's thread executes from
-        // this cache and it is here, translating, not running translated code; so no code
-        // runs from these pages while they are writable.
+        assert!(off + bytes.len() <= self.size);
+        // SAFETY: [off, off + len) lies inside the writable view. Only this hart's thread
+        // executes from this cache and it is here, translating, not running translated code;
+        // so no code runs from these bytes while they change. x86 keeps instruction fetch
+        // coherent with stores by physical address, and the dispatcher runs thousands of
+        // instructions (calls, returns, indirect jumps) before it enters a new block, as QEMU's
+        // split-wx relies on too; an aarch64 backend will need an explicit cache flush here.
         unsafe {
-            let p = self.base.add(start).cast();
-            mprotect(p, end - start, MprotectFlags::READ | MprotectFlags::WRITE)
-                .map_err(CodeError::Protect)?;
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(off), bytes.len());
-            mprotect(p, end - start, MprotectFlags::READ | MprotectFlags::EXEC)
-                .map_err(CodeError::Protect)?;
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.rw.add(off), bytes.len());
         }
         Ok(())
     }
@@ -117,10 +138,11 @@ impl CodeCache {
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        // SAFETY: the mapping was created in `new` with this size and nothing runs from it
-        // once the owning hart is dropped.
+        // SAFETY: both views were created in `new` with this size and nothing runs from
+        // them once the owning hart is dropped.
         unsafe {
             let _ = munmap(self.base.cast(), self.size);
+            let _ = munmap(self.rw.cast(), self.size);
         }
     }
 }
