@@ -123,16 +123,20 @@ impl Hart {
         let tag = |ok: bool| if ok { vpage | flag } else { TLB_EMPTY };
         // `--accel audit` journals every store, so no store may take a fast path.
         let write_ok = perms.write && pmp.write && self.audit.is_none();
-        *self.tlb.entry_mut(idx, vaddr) = TlbEntry {
-            addr_read: tag(perms.read && pmp.read),
-            addr_write: if write_ok {
-                vpage | flag | if code { TLB_CODE } else { 0 }
-            } else {
-                TLB_EMPTY
+        self.tlb.fill(
+            idx,
+            vaddr,
+            TlbEntry {
+                addr_read: tag(perms.read && pmp.read),
+                addr_write: if write_ok {
+                    vpage | flag | if code { TLB_CODE } else { 0 }
+                } else {
+                    TLB_EMPTY
+                },
+                addr_code: tag(perms.exec && pmp.exec),
+                addend,
             },
-            addr_code: tag(perms.exec && pmp.exec),
-            addend,
-        };
+        );
     }
 
     /// Resolves a data access that missed the fast path (or is misaligned) to its target.
@@ -160,6 +164,9 @@ impl Hart {
                 return Ok(Target::HostCode(host));
             }
             return Ok(Target::Host(host));
+        }
+        if self.tlb.swap_in_victim(idx, vaddr, access) {
+            return self.resolve(vaddr, size, access, idx);
         }
         let (paddr, perms) = self.translate(vaddr, access, idx)?;
         let (p, _, _) = priv_of(idx);
@@ -375,6 +382,9 @@ impl Hart {
             }
             return Ok(self.paddr_of_host(pc.wrapping_add(e.addend) as usize));
         }
+        if self.tlb.swap_in_victim(idx, pc, Access::Exec) {
+            return self.fetch_paddr(pc);
+        }
         let (paddr, perms) = self.translate(pc, Access::Exec, idx)?;
         let (p, _, _) = priv_of(idx);
         if !self.pmp.check(paddr, 2, Access::Exec, p) {
@@ -467,20 +477,19 @@ impl Hart {
     fn recheck_code_writes(&mut self) {
         let mut written = Vec::new();
         let (ram_base, host_base) = (self.blocks.ram_base, self.blocks.ram_host_base);
-        for table in self.tlb.tables.iter_mut() {
-            for e in table.iter_mut() {
-                let tag = e.addr_write;
-                if tag == TLB_EMPTY || tag & (TLB_MMIO | TLB_CODE) != 0 {
-                    continue;
-                }
-                let host = (tag & PAGE_MASK).wrapping_add(e.addend) as usize;
-                let paddr = ram_base + (host - host_base) as u64;
-                if self.ram.is_code_page(paddr) {
-                    e.addr_write |= TLB_CODE;
-                    written.push(paddr);
-                }
+        let ram = &self.ram;
+        self.tlb.for_each_used_mut(|e| {
+            let tag = e.addr_write;
+            if tag == TLB_EMPTY || tag & (TLB_MMIO | TLB_CODE) != 0 {
+                return;
             }
-        }
+            let host = (tag & PAGE_MASK).wrapping_add(e.addend) as usize;
+            let paddr = ram_base + (host - host_base) as u64;
+            if ram.is_code_page(paddr) {
+                e.addr_write |= TLB_CODE;
+                written.push(paddr);
+            }
+        });
         for paddr in written {
             // Our own blocks there (if any) were decoded before our stores too.
             self.blocks.invalidate_page(paddr);
