@@ -346,9 +346,10 @@ impl Hart {
         // code pages (its store takes the slow path) and stops there too.
         let dropped = self.blocks.retired[retired..].to_vec();
         for b in &dropped {
-            let page = b.paddr & emu_mmu::PAGE_MASK;
-            if self.blocks.remark_page(page) {
-                self.tlb.clear_write_for_host_page(self.ram.host_addr(page));
+            for page in b.pages() {
+                if self.blocks.remark_page(page) {
+                    self.tlb.clear_write_for_host_page(self.ram.host_addr(page));
+                }
             }
             self.cache_block(b);
         }

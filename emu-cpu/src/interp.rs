@@ -52,6 +52,18 @@ pub struct Block {
     runs: AtomicU32,
     /// Guest physical address of the first instruction.
     pub(crate) paddr: u64,
+    /// For a block of one instruction that straddles two pages: the physical address of its
+    /// second half (the start of the next page), else 0. The block is valid only while its
+    /// virtual pc + 2 still maps there.
+    pub(crate) paddr2: u64,
+}
+
+impl Block {
+    /// The physical pages the block's instructions lie on (one, or two for a straddler).
+    pub(crate) fn pages(&self) -> impl Iterator<Item = u64> {
+        let first = self.paddr & PAGE_MASK;
+        std::iter::once(first).chain((self.paddr2 != 0).then_some(self.paddr2 & PAGE_MASK))
+    }
 }
 
 #[derive(Clone, Default)]
@@ -195,13 +207,19 @@ impl BlockCache {
         self.mark_page(ppage)
     }
 
-    /// Records a new block.
-    fn insert(&mut self, paddr: u64, block: Arc<Block>) {
-        self.map.insert(paddr, block);
-        self.by_page
-            .entry(paddr & PAGE_MASK)
-            .or_default()
-            .push(paddr);
+    /// Records a new block (its pages are already marked as code).
+    fn insert(&mut self, block: Arc<Block>) {
+        let paddr = block.paddr;
+        for page in block.pages() {
+            self.by_page.entry(page).or_default().push(paddr);
+        }
+        if let Some(old) = self.map.insert(paddr, block.clone()) {
+            // A straddling block decoded again for a new second page replaces the old one.
+            if !Arc::ptr_eq(&old, &block) {
+                old.valid.store(false, Ordering::Relaxed);
+                self.retired.push(old);
+            }
+        }
     }
 }
 
@@ -363,9 +381,10 @@ impl Hart {
         }
         let mut jit = self.jit.take().expect("translate created the JIT");
         // The previous block left through an unpatched direct exit whose target is this
-        // block (same guest page, so same physical page): chain it (decision 5).
+        // block (same guest page, so same physical page): chain it (decision 5). Not to a
+        // straddling block: its second page's mapping must be checked on every entry.
         if let Some(site) = self.chain_site.take() {
-            if site.target == self.state.pc && site.generation == jit.flushes {
+            if site.target == self.state.pc && site.generation == jit.flushes && block.paddr2 == 0 {
                 if let Err(e) = jit.chain(site.addr, entry) {
                     tracing::warn!("JIT chaining failed: {e}");
                 }
@@ -423,44 +442,51 @@ impl Hart {
     }
 
     /// Translates `pc` and returns its cached block, decoding it if needed. Ok(None) when
-    /// the code is not in RAM or its first instruction straddles a page (run uncached).
+    /// the code is not in RAM or on a page PMP does not treat alike (run uncached).
     fn find_block(&mut self, pc: u64) -> Result<Option<Arc<Block>>, Exception> {
         let paddr = self.fetch_paddr(pc)?;
         if let Some(b) = self.blocks.map.get(&paddr) {
-            return Ok(Some(b.clone()));
+            if b.paddr2 == 0 {
+                return Ok(Some(b.clone()));
+            }
+            let b = b.clone();
+            if self.fetch_paddr(pc.wrapping_add(2))? == b.paddr2 {
+                return Ok(Some(b));
+            }
+            // The next virtual page maps elsewhere now: decode the instruction again.
         }
-        if !self.ram.contains(paddr & PAGE_MASK, PAGE_SIZE) {
+        if !self.code_page_ok(paddr) {
             return Ok(None);
-        }
-        // A PMP rule that splits the page could forbid execution part way through a block:
-        // run such pages one checked instruction at a time (privileged spec 3.7.1).
-        if self.pmp.page_perms(paddr & PAGE_MASK, self.priv_).is_none() {
-            return Ok(None);
-        }
-        // Mark the page before reading it, so a store by another hart or a device either
-        // lands before these reads or sees the mark and invalidates (see GuestRam's code map).
-        if self.blocks.mark_page(paddr & PAGE_MASK) {
-            // Stores through write entries filled before the mark must take the slow path.
-            self.tlb
-                .clear_write_for_host_page(self.ram.host_addr(paddr & PAGE_MASK));
         }
         let mut insns = Vec::new();
+        let mut paddr2 = 0;
         let mut off = paddr;
         let page_end = (paddr & PAGE_MASK) + PAGE_SIZE;
         while off < page_end && insns.len() < MAX_BLOCK_INSNS {
             let lo = self.ram.read(off, 2).unwrap_or(0) as u32;
             let bits = if lo & 3 == 3 {
-                if off + 2 >= page_end {
+                if off + 2 < page_end {
+                    lo | (self.ram.read(off + 2, 2).unwrap_or(0) as u32) << 16
+                } else if insns.is_empty() {
+                    // The block's first instruction straddles the page: a block of its own,
+                    // valid while pc + 2 maps to the same second page. (Linux and busybox
+                    // have hot ones; run uncached, each cost a trip through the dispatcher.)
+                    let p2 = self.fetch_paddr(pc.wrapping_add(2))?;
+                    if !self.code_page_ok(p2) {
+                        return Ok(None);
+                    }
+                    paddr2 = p2;
+                    lo | (self.ram.read(p2, 2).unwrap_or(0) as u32) << 16
+                } else {
                     break; // straddles the page: left to the next block
                 }
-                lo | (self.ram.read(off + 2, 2).unwrap_or(0) as u32) << 16
             } else {
                 lo
             };
             let insn = decode(bits);
             off += insn.len as u64;
             insns.push(insn);
-            if ends_block(insn.op) {
+            if ends_block(insn.op) || paddr2 != 0 {
                 break;
             }
         }
@@ -482,15 +508,34 @@ impl Hart {
             jit: AtomicUsize::new(0),
             runs: AtomicU32::new(0),
             paddr,
+            paddr2,
         });
         self.cache_block(&block);
         Ok(Some(block))
     }
 
-    /// Enters `block` in the block cache (its page is already marked as code).
+    /// Whether code on `paddr`'s page can be cached: it is RAM and PMP treats the whole page
+    /// alike (a rule that splits the page could forbid execution part way through a block;
+    /// such pages run one checked instruction at a time, privileged spec 3.7.1). Marks the
+    /// page as code before the caller reads it, so a store by another hart or a device
+    /// either lands before those reads or sees the mark and invalidates (see GuestRam's code
+    /// map).
+    fn code_page_ok(&mut self, paddr: u64) -> bool {
+        let page = paddr & PAGE_MASK;
+        if !self.ram.contains(page, PAGE_SIZE) || self.pmp.page_perms(page, self.priv_).is_none() {
+            return false;
+        }
+        if self.blocks.mark_page(page) {
+            // Stores through write entries filled before the mark must take the slow path.
+            self.tlb.clear_write_for_host_page(self.ram.host_addr(page));
+        }
+        true
+    }
+
+    /// Enters `block` in the block cache (its pages are already marked as code).
     pub(crate) fn cache_block(&mut self, block: &Arc<Block>) {
         block.valid.store(true, Ordering::Relaxed);
-        self.blocks.insert(block.paddr, block.clone());
+        self.blocks.insert(block.clone());
     }
 
     /// Executes one instruction fetched outside RAM, straddling a page, or on a page PMP
