@@ -137,7 +137,8 @@ pub struct Hart {
     pub(crate) jit_base: u64,
     /// `&signals.attention` as an address, for translated code's entry check.
     pub(crate) attention_addr: usize,
-    /// Address of the indirect-jump table (`BlockCache::jit_table`) for translated code.
+    /// Address of the current privilege's indirect-jump table (`BlockCache::jit_table_addr`)
+    /// for translated code; set before each entry.
     pub(crate) jit_table_addr: usize,
     /// (instret, cause, vector) of the last exception, to recognise a double fault.
     pub(crate) last_exception: Option<(u64, u64, u64)>,
@@ -192,7 +193,6 @@ impl Hart {
             audit: None,
         };
         h.attention_addr = &h.signals.attention as *const _ as usize;
-        h.jit_table_addr = h.blocks.jit_table.as_ptr() as usize;
         h.reset(0);
         h
     }
@@ -334,11 +334,8 @@ impl Hart {
     /// Changes privilege. Callers (trap entry, xRET) also change mstatus and then call
     /// `update_mmu_idx` once for both.
     pub(crate) fn set_priv(&mut self, p: Priv) {
-        if p != self.priv_ {
-            self.priv_ = p;
-            // Execute permission depends on privilege: forget indirect-jump shortcuts.
-            self.blocks.clear_jit_table();
-        }
+        // Execute permission depends on privilege: each has its own indirect-jump table.
+        self.priv_ = p;
     }
 
     pub(crate) fn request_irq_check(&mut self) {

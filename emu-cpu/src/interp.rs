@@ -18,10 +18,20 @@ use std::sync::atomic::{
 use std::sync::Arc;
 
 pub const MAX_BLOCK_INSNS: usize = 64;
-const JCACHE_BITS: u32 = 12;
-const JCACHE_SIZE: usize = 1 << JCACHE_BITS;
-/// Entries of the indirect-jump table translated code reads (power of two).
-pub const JIT_TABLE_SIZE: usize = 1024;
+/// Entries of the jump cache and of each indirect-jump table translated code reads.
+pub const JIT_TABLE_SIZE: usize = 1 << 13;
+const JCACHE_SIZE: usize = JIT_TABLE_SIZE;
+/// Entries of an indirect-jump table that one bit of `BlockCache::jit_used` covers.
+const JIT_CHUNK: usize = JIT_TABLE_SIZE / 64;
+
+/// The slot of virtual (even) `pc` in the jump cache and the indirect-jump tables: the
+/// halfword index with higher page-number bits folded in, so the blocks of one page never
+/// evict each other and hot code 16 KiB apart (a shell's calls and returns) does not either.
+/// The x86-64 backend computes the same (its `lookup_and_jump`).
+#[inline(always)]
+pub fn pc_slot(pc: u64) -> usize {
+    ((pc >> 1) ^ (pc >> 14)) as usize & (JIT_TABLE_SIZE - 1)
+}
 
 /// An entry of the indirect-jump table: a block's virtual pc and its translation's entry.
 /// Translated `jalr` looks its target up here before falling back to the dispatcher.
@@ -98,9 +108,17 @@ pub struct BlockCache {
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
     pub(crate) retired: Vec<Arc<Block>>,
-    /// Indirect-jump targets for translated code, cleared whenever a translation or the
-    /// mapping behind a virtual pc may have changed.
-    pub(crate) jit_table: Box<[JitTarget]>,
+    /// Indirect-jump targets for translated code, one table per privilege (U, S, M; execute
+    /// permission depends on it, and a trap or xRET only switches tables), cleared whenever a
+    /// translation or the mapping behind a virtual pc may have changed.
+    jit_tables: Box<[JitTarget]>,
+    /// Per table, a bit per `JIT_CHUNK` entries that may hold some, so clears touch only
+    /// those.
+    jit_used: [u64; 3],
+    /// Virtual pages with entries in the jump cache or the indirect-jump tables since they
+    /// were last emptied: sfence.vma for another page (Linux's boot issues 90,000 of them
+    /// while it patches its text through the fixmap) has nothing to forget.
+    vpages: rustc_hash::FxHashSet<u64>,
 }
 
 impl BlockCache {
@@ -116,7 +134,9 @@ impl BlockCache {
             jcache: vec![JEntry::default(); JCACHE_SIZE].into_boxed_slice(),
             jgen: 1,
             retired: Vec::new(),
-            jit_table: vec![JitTarget::EMPTY; JIT_TABLE_SIZE].into_boxed_slice(),
+            jit_tables: vec![JitTarget::EMPTY; 3 * JIT_TABLE_SIZE].into_boxed_slice(),
+            jit_used: [0; 3],
+            vpages: Default::default(),
         }
     }
 
@@ -125,6 +145,7 @@ impl BlockCache {
         self.by_page.contains_key(&(ppage & PAGE_MASK))
     }
 
+    /// Forgets every virtual pc -> block shortcut (TLB flush, dropped translations).
     pub fn flush_jump_cache(&mut self) {
         self.jgen = self.jgen.wrapping_add(1);
         if self.jgen == 0 {
@@ -134,16 +155,48 @@ impl BlockCache {
             }
             self.jgen = 1;
         }
-        self.clear_jit_table();
+        self.vpages.clear();
+        self.clear_jit_tables();
     }
 
-    pub fn clear_jit_table(&mut self) {
-        self.jit_table.fill(JitTarget::EMPTY);
+    /// Forgets the shortcuts for pcs on `vaddr`'s virtual page (its mapping changed): all of
+    /// them if the page has any, else nothing.
+    pub fn forget_page(&mut self, vaddr: u64) {
+        if self.vpages.contains(&(vaddr & PAGE_MASK)) {
+            self.flush_jump_cache();
+        }
     }
 
-    fn jit_table_insert(&mut self, pc: u64, entry: usize) {
-        let i = ((pc >> 1) as usize) & (JIT_TABLE_SIZE - 1);
-        self.jit_table[i] = JitTarget {
+    /// Empties the indirect-jump tables (the chunks in use).
+    pub fn clear_jit_tables(&mut self) {
+        for (t, used) in self.jit_used.iter_mut().enumerate() {
+            let mut bits = std::mem::take(used);
+            while bits != 0 {
+                let start = t * JIT_TABLE_SIZE + bits.trailing_zeros() as usize * JIT_CHUNK;
+                self.jit_tables[start..start + JIT_CHUNK].fill(JitTarget::EMPTY);
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    fn table_index(p: emu_mmu::Priv) -> usize {
+        match p {
+            emu_mmu::Priv::U => 0,
+            emu_mmu::Priv::S => 1,
+            emu_mmu::Priv::M => 2,
+        }
+    }
+
+    /// Address of privilege `p`'s indirect-jump table, for translated code.
+    pub(crate) fn jit_table_addr(&self, p: emu_mmu::Priv) -> usize {
+        self.jit_tables[Self::table_index(p) * JIT_TABLE_SIZE..].as_ptr() as usize
+    }
+
+    fn jit_table_insert(&mut self, p: emu_mmu::Priv, pc: u64, entry: usize) {
+        let t = Self::table_index(p);
+        let slot = pc_slot(pc);
+        self.jit_used[t] |= 1 << (slot / JIT_CHUNK);
+        self.jit_tables[t * JIT_TABLE_SIZE + slot] = JitTarget {
             pc,
             entry: entry as u64,
         };
@@ -184,7 +237,7 @@ impl BlockCache {
         let Some(starts) = self.by_page.remove(&ppage) else {
             return false;
         };
-        self.clear_jit_table();
+        self.clear_jit_tables();
         for s in starts {
             if let Some(b) = self.map.remove(&s) {
                 b.valid.store(false, Ordering::Relaxed);
@@ -314,7 +367,7 @@ impl Hart {
     /// Finds (or decodes) the block at the current pc and runs it.
     pub(crate) fn run_block(&mut self) -> Option<Exit> {
         let pc = self.state.pc;
-        let slot = ((pc >> 1) as usize) & (JCACHE_SIZE - 1);
+        let slot = pc_slot(pc);
         let p = self.priv_ as u8;
         let e = &self.blocks.jcache[slot];
         let block = match &e.block {
@@ -328,6 +381,7 @@ impl Hart {
             }
             _ => match self.find_block(pc) {
                 Ok(Some(b)) => {
+                    self.blocks.vpages.insert(pc & PAGE_MASK);
                     self.blocks.jcache[slot] = JEntry {
                         pc,
                         priv_: p,
@@ -362,7 +416,7 @@ impl Hart {
         let mut entry = block.jit.load(Ordering::Relaxed);
         if entry == 0 && block.runs.load(Ordering::Relaxed) < self.jit_threshold {
             // Cold code (most of a kernel's boot runs once) is cheaper to interpret than to
-            // translate: each translation costs two mprotect calls on top of the emitting.
+            // translate.
             block.runs.fetch_add(1, Ordering::Relaxed);
             self.chain_site = None;
             self.budget -= 1;
@@ -390,7 +444,10 @@ impl Hart {
                 }
             }
         }
-        self.blocks.jit_table_insert(self.state.pc, entry);
+        self.blocks
+            .jit_table_insert(self.priv_, self.state.pc, entry);
+        // Privilege changes only outside translated code (traps and xRET leave the block).
+        self.jit_table_addr = self.blocks.jit_table_addr(self.priv_);
         let status = jit.enter(self, entry);
         if status != crate::jit::status::DONE {
             self.chain_site = Some(crate::jit::ChainSite {
@@ -810,7 +867,7 @@ impl Hart {
                     self.flush_tlb();
                 } else {
                     self.tlb.flush_page(a);
-                    self.blocks.flush_jump_cache();
+                    self.blocks.forget_page(a);
                     self.chain_site = None;
                 }
                 return Ok(next);

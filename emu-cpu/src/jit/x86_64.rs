@@ -50,7 +50,8 @@ const OFF_DATA_TLB: i32 = offset_of!(Hart, data_tlb) as i32;
 const OFF_JIT_BASE: i32 = offset_of!(Hart, jit_base) as i32;
 const OFF_ATTENTION: i32 = offset_of!(Hart, attention_addr) as i32;
 const OFF_JIT_TABLE: i32 = offset_of!(Hart, jit_table_addr) as i32;
-/// ((pc >> 1) & (JIT_TABLE_SIZE - 1)) * 16 == (pc << 3) & JIT_TABLE_INDEX_MASK for even pc.
+/// `interp::pc_slot(pc) * 16` (16-byte entries) is `((pc << 3) ^ (pc >> 10)) &
+/// JIT_TABLE_INDEX_MASK` for even pc.
 const JIT_TABLE_INDEX_MASK: i32 = ((crate::interp::JIT_TABLE_SIZE - 1) << 4) as i32;
 const _: () = assert!(std::mem::size_of::<crate::interp::JitTarget>() == 16);
 /// Offsets inside a TlbEntry.
@@ -114,6 +115,19 @@ impl super::Backend for X86_64 {
     ) -> Result<Vec<u8>, JitError> {
         emit_block(insns, at, exit, page_off)
     }
+}
+
+/// rcx <- `interp::pc_slot(rax) * 16`, the byte offset of pc `rax`'s indirect-jump table
+/// entry (clobbers rdx).
+fn emit_jit_slot_offset(a: &mut Asm) {
+    dynasm!(a
+        ; .arch x64
+        ; mov rcx, rax
+        ; shr rcx, 10
+        ; lea edx, [rax * 8]
+        ; xor ecx, edx
+        ; and ecx, JIT_TABLE_INDEX_MASK
+    );
 }
 
 /// Size of each glue routine's slot after `exit`.
@@ -629,8 +643,10 @@ impl Emitter {
             ; mov rcx, [rbx + OFF_ATTENTION]
             ; cmp BYTE [rcx], 0
             ; jne extern bs
-            ; lea ecx, [rax * 8]
-            ; and ecx, JIT_TABLE_INDEX_MASK
+        );
+        emit_jit_slot_offset(&mut self.a);
+        dynasm!(self.a
+            ; .arch x64
             ; add rcx, [rbx + OFF_JIT_TABLE]
             ; cmp rax, [rcx]
             ; jne extern bs
@@ -1485,4 +1501,40 @@ fn has_native_alu(op: Op) -> bool {
             | CzeroEqz
             | CzeroNez
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emitted table lookup finds the slot the dispatcher fills (`interp::pc_slot`):
+    /// otherwise every indirect jump would miss and go through the dispatcher.
+    #[test]
+    fn emitted_slot_matches_the_dispatchers() {
+        let mut cache = CodeCache::new(64 * 1024).expect("code memory");
+        let at = cache.next_addr();
+        let mut a = Asm::new(at);
+        dynasm!(a ; .arch x64 ; mov rax, rdi);
+        emit_jit_slot_offset(&mut a);
+        dynasm!(a ; .arch x64 ; mov rax, rcx ; ret);
+        let code = a.finalize().expect("assembles");
+        let f = cache.append(&code).expect("writes");
+        // SAFETY: `f` is the sysv64 function just written: rdi in, rax out, clobbers rcx
+        // and rdx.
+        let slot_offset: extern "sysv64" fn(u64) -> u64 = unsafe { std::mem::transmute(f) };
+        let mut pc = 0x8020_0000u64;
+        for k in 0..100_000u64 {
+            for p in [pc, pc | 0xffff_ffc0_0000_0000, k << 1, !0 << 1] {
+                assert_eq!(
+                    slot_offset(p),
+                    crate::interp::pc_slot(p) as u64 * 16,
+                    "pc {p:#x}"
+                );
+            }
+            pc = pc
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407)
+                & !1;
+        }
+    }
 }
