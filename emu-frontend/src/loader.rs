@@ -388,7 +388,8 @@ pub fn kernel_start_addr(ram_base: u64, firmware_end: Option<u64>) -> u64 {
     align_up(from, KERNEL_ALIGN).unwrap_or(!(KERNEL_ALIGN - 1))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+/// Reads a boot file whole; the error names it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|err| LoadError::Read {
         path: path.to_path_buf(),
         err,
@@ -428,7 +429,7 @@ pub fn load_firmware(path: &Path, ram: &GuestRam) -> Result<FirmwareInfo, LoadEr
     })
 }
 
-/// Loads the kernel for a Linux-style boot.
+/// Loads the kernel (`bytes`, the contents of `path`) for a Linux-style boot.
 ///
 /// - ELF: at its physical addresses; the entry is the lowest load address, not `e_entry`,
 ///   as in QEMU's `riscv_load_kernel` (so kernels with separate SBI and ELF entry points,
@@ -438,12 +439,12 @@ pub fn load_firmware(path: &Path, ram: &GuestRam) -> Result<FirmwareInfo, LoadEr
 ///   For an Image the kernel's `image_size` (bss included) must fit too.
 pub fn load_kernel(
     path: &Path,
+    bytes: &[u8],
     ram: &GuestRam,
     kernel_start: u64,
 ) -> Result<KernelInfo, LoadError> {
-    let bytes = read_file(path)?;
     if bytes.starts_with(header::ELFMAG) {
-        let image = Image::parse(path, &bytes, ram.base(), ram.size())?;
+        let image = Image::parse(path, bytes, ram.base(), ram.size())?;
         let entry = image
             .segments
             .iter()
@@ -465,7 +466,7 @@ pub fn load_kernel(
         });
     }
     let len = bytes.len() as u64;
-    let (format, memsz) = match LinuxImageHeader::parse(&bytes) {
+    let (format, memsz) = match LinuxImageHeader::parse(bytes) {
         Some(h) => {
             if h.flags & 1 != 0 {
                 return Err(LoadError::BigEndianImage {
@@ -478,7 +479,7 @@ pub fn load_kernel(
         None => (KernelFormat::Raw, len),
     };
     check_room(path, "kernel", ram, kernel_start, memsz)?;
-    let copied = ram.write_bytes(kernel_start, &bytes);
+    let copied = ram.write_bytes(kernel_start, bytes);
     debug_assert!(copied);
     Ok(KernelInfo {
         entry: kernel_start,
@@ -561,6 +562,11 @@ pub fn fdt_placement(
 
 #[cfg(test)]
 pub(crate) mod tests {
+    /// Reads `path` and loads it as `super::load_kernel` does.
+    fn load_kernel(path: &Path, ram: &GuestRam, start: u64) -> Result<KernelInfo, LoadError> {
+        super::load_kernel(path, &read_file(path)?, ram, start)
+    }
+
     use super::*;
 
     const RAM_SIZE: u64 = 0x10_0000;

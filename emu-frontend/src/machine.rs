@@ -116,7 +116,8 @@ pub struct Machine {
     /// One per hart; devices that raise interrupts hold clones.
     pub harts: Vec<Arc<HartSignals>>,
     pub htif: Option<Arc<Htif>>,
-    pub image: Image,
+    /// The `--kernel` file.
+    pub kernel: PathBuf,
     pub semihosting: Option<SemihostingConfig>,
     pub trace: TraceItems,
     pub accel: emu_cpu::Accel,
@@ -139,7 +140,7 @@ impl std::fmt::Debug for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Machine")
             .field("bus", &self.bus)
-            .field("entry", &self.image.entry)
+            .field("kernel", &self.kernel)
             .finish()
     }
 }
@@ -147,9 +148,21 @@ impl std::fmt::Debug for Machine {
 impl Machine {
     /// Checks the image, allocates RAM, loads the image and puts the devices on the bus.
     pub fn build(cfg: &MachineConfig, host: &Host) -> anyhow::Result<Machine> {
-        // Parse first: a bad file is reported before any RAM is allocated. An ELF is read
-        // here for its entry and `tohost`; every kernel format is loaded below.
-        let image = Image::open(&cfg.kernel, memmap::DRAM_BASE, cfg.ram_size)?;
+        // Read and parse first: a bad file is reported before any RAM is allocated. An ELF
+        // is parsed here for its entry and `tohost`; with firmware (built-in or a file) any
+        // other kernel format is only checked as it loads below, so a 30 MB Linux Image is
+        // neither read twice nor copied before it reaches guest RAM.
+        let kernel_bytes = boot_loader::read_file(&cfg.kernel)?;
+        let image = if cfg.bios == Bios::None || kernel_bytes.starts_with(b"\x7fELF") {
+            Some(Image::parse(
+                &cfg.kernel,
+                &kernel_bytes,
+                memmap::DRAM_BASE,
+                cfg.ram_size,
+            )?)
+        } else {
+            None
+        };
         // Open the disks before anything runs, so a bad --drive is one line and no guest.
         let mut virtio_devs: Vec<Box<dyn VirtioDevice>> = Vec::new();
         for spec in &cfg.virtio {
@@ -171,7 +184,8 @@ impl Machine {
         let ram = Arc::new(
             GuestRam::new(memmap::DRAM_BASE, cfg.ram_size).context("cannot create guest RAM")?,
         );
-        let boot = load_boot_images(cfg, &image, &ram)?;
+        let boot = load_boot_images(cfg, image.as_ref(), &kernel_bytes, &ram)?;
+        drop(kernel_bytes);
 
         let control = host.control.clone();
         let clock = Clock::default();
@@ -182,7 +196,7 @@ impl Machine {
         let mut devices: Vec<Arc<dyn std::any::Any + Send + Sync>> = Vec::new();
 
         // HTIF overlays the `tohost`/`fromhost` cells of a bare-metal program, as on Spike.
-        let htif = match image.tohost {
+        let htif = match image.and_then(|i| i.tohost) {
             Some(tohost) => {
                 let htif = Arc::new(Htif::new(ram.clone(), control.clone(), HtifOutput::stdio()));
                 bus.add_mmio("htif", tohost, HTIF_SIZE, htif.clone())
@@ -305,7 +319,7 @@ impl Machine {
             clock,
             harts,
             htif,
-            image,
+            kernel: cfg.kernel.clone(),
             semihosting: cfg.semihosting.clone().filter(|s| s.enabled),
             trace: cfg.trace,
             accel: cfg.accel,
@@ -325,7 +339,7 @@ impl Machine {
     pub fn semihosting_handler(&self) -> Option<Semihosting> {
         let cfg = self.semihosting.as_ref()?;
         let cmdline = if cfg.args.is_empty() {
-            self.image.path.display().to_string()
+            self.kernel.display().to_string()
         } else {
             cfg.args.join(" ")
         };
@@ -363,9 +377,12 @@ struct BootImages {
 /// (hw/riscv/boot.c): the kernel at the start of RAM with `--bios none`, 2 MiB in with the
 /// built-in SBI, at the 2 MiB boundary after a firmware file otherwise; the initrd above it,
 /// the device tree at the top of RAM.
+/// `image` is the parsed kernel when it is an ELF or `--bios none` is given; `kernel` its
+/// file's contents.
 fn load_boot_images(
     cfg: &MachineConfig,
-    image: &Image,
+    image: Option<&Image>,
+    kernel: &[u8],
     ram: &GuestRam,
 ) -> anyhow::Result<BootImages> {
     let base = ram.base();
@@ -376,6 +393,7 @@ fn load_boot_images(
     let kernel: KernelInfo = match &cfg.bios {
         // As before: an ELF at its addresses entered at e_entry, anything else at the base.
         Bios::None => {
+            let image = image.expect("parsed for --bios none");
             image.load_into(ram);
             KernelInfo {
                 entry: image.entry,
@@ -383,11 +401,15 @@ fn load_boot_images(
                 format: boot_loader::KernelFormat::Raw,
             }
         }
-        Bios::BuiltIn => {
-            boot_loader::load_kernel(&cfg.kernel, ram, boot_loader::kernel_start_addr(base, None))?
-        }
+        Bios::BuiltIn => boot_loader::load_kernel(
+            &cfg.kernel,
+            kernel,
+            ram,
+            boot_loader::kernel_start_addr(base, None),
+        )?,
         Bios::File(_) => boot_loader::load_kernel(
             &cfg.kernel,
+            kernel,
             ram,
             boot_loader::kernel_start_addr(base, firmware.map(|f| f.end)),
         )?,
