@@ -369,24 +369,27 @@ impl Hart {
         let pc = self.state.pc;
         let slot = pc_slot(pc);
         let p = self.priv_ as u8;
-        let e = &self.blocks.jcache[slot];
-        let block = match &e.block {
-            Some(b)
-                if e.pc == pc
-                    && e.priv_ == p
-                    && e.generation == self.blocks.jgen
-                    && b.valid.load(Ordering::Relaxed) =>
-            {
-                b.clone()
-            }
+        let jgen = self.blocks.jgen;
+        let e = &mut self.blocks.jcache[slot];
+        let hit = e.pc == pc
+            && e.priv_ == p
+            && e.generation == jgen
+            && e.block
+                .as_ref()
+                .is_some_and(|b| b.valid.load(Ordering::Relaxed));
+        // The block moves out of its jump-cache slot while it runs and back afterwards: no
+        // reference-count traffic (two locked instructions) per dispatch. The block cache
+        // (or its retired list) keeps it alive meanwhile.
+        let block = match e.block.take() {
+            Some(b) if hit => b,
             _ => match self.find_block(pc) {
                 Ok(Some(b)) => {
                     self.blocks.vpages.insert(pc & PAGE_MASK);
                     self.blocks.jcache[slot] = JEntry {
                         pc,
                         priv_: p,
-                        generation: self.blocks.jgen,
-                        block: Some(b.clone()),
+                        generation: jgen,
+                        block: None,
                     };
                     b
                 }
@@ -397,11 +400,21 @@ impl Hart {
                 }
             },
         };
+        let exit = self.run_found(&block);
+        let e = &mut self.blocks.jcache[slot];
+        if e.block.is_none() {
+            e.block = Some(block);
+        }
+        exit
+    }
+
+    /// Runs `block`, the one at the current pc, on the engine chosen.
+    fn run_found(&mut self, block: &Arc<Block>) -> Option<Exit> {
         if self.accel == crate::hart::Accel::Audit {
-            return self.audit_block(&block);
+            return self.audit_block(block);
         }
         if self.accel == crate::hart::Accel::Jit && !(self.trace.exec || self.trace.cpu) {
-            return self.run_translated(&block);
+            return self.run_translated(block);
         }
         self.budget -= 1;
         if self.trace.exec || self.trace.cpu {
@@ -417,7 +430,9 @@ impl Hart {
         if entry == 0 && block.runs.load(Ordering::Relaxed) < self.jit_threshold {
             // Cold code (most of a kernel's boot runs once) is cheaper to interpret than to
             // translate.
-            block.runs.fetch_add(1, Ordering::Relaxed);
+            // Only this hart counts (block caches are per hart): no locked add needed.
+            let runs = block.runs.load(Ordering::Relaxed);
+            block.runs.store(runs + 1, Ordering::Relaxed);
             self.chain_site = None;
             self.budget -= 1;
             return self.exec_block::<false>(&block.insns);
