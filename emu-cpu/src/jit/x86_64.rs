@@ -280,6 +280,8 @@ enum Src {
 /// A load or store's call to its slow-path helper, emitted after the block's code.
 struct SlowPath {
     entry: dynasmrt::DynamicLabel,
+    /// `Emitter::upper_dirty` where the fast path branches here.
+    dirty: u32,
     resume: dynasmrt::DynamicLabel,
     helper: usize,
     info: u64,
@@ -312,6 +314,16 @@ struct Emitter {
     body: Option<dynasmrt::DynamicLabel>,
     /// What the F/D emission knows about mstatus.FS so far in the block.
     fp: fp::FpState,
+    /// Guest registers (bit r for x[r]) whose host register holds the result of a 32-bit
+    /// (W) operation not sign-extended yet: the low 32 bits are right, the upper ones are
+    /// not. W operations read only the low half, so a chain of them (hashes, checksums)
+    /// extends once, when a 64-bit reader, a helper, a slow path or an exit needs the value
+    /// (`src` and `settle`). Only instructions `lazy_ok` accepts run with bits set here.
+    upper_dirty: u32,
+    /// Set by an emission that left its result's upper half dirty in x[rd]'s host register.
+    lazy_rd: bool,
+    /// The operands being read feed a W operation (their upper halves do not matter).
+    reading32: bool,
 }
 
 /// Translates one block for host address `at`; `page_off` is the offset of its first
@@ -346,6 +358,9 @@ pub fn emit_block(
         remap: Vec::new(),
         body: None,
         fp: fp::FpState::default(),
+        upper_dirty: 0,
+        lazy_rd: false,
+        reading32: false,
     };
     if e.self_loop {
         e.check();
@@ -357,12 +372,26 @@ pub fn emit_block(
         let i = &insns[k];
         let n = e.fused(i, insns.get(k + 1));
         if n == 2 {
+            // Fused pairs write whole values.
+            e.upper_dirty &= !(1 << i.rd | 1 << insns[k + 1].rd);
             left = crate::interp::ends_block(insns[k + 1].op);
             e.off += (i.len + insns[k + 1].len) as i32;
             k += 2;
             continue;
         }
+        let lazy = lazy_ok(i.op);
+        if !lazy {
+            e.settle();
+        }
+        e.lazy_rd = false;
         left = e.insn(i);
+        if lazy && i.rd != 0 && !is_int_store(i.op) {
+            if e.lazy_rd {
+                e.upper_dirty |= 1 << i.rd;
+            } else {
+                e.upper_dirty &= !(1 << i.rd);
+            }
+        }
         e.off += i.len as i32;
         k += 1;
     }
@@ -386,6 +415,9 @@ pub fn emit_block(
     for s in std::mem::take(&mut e.slow) {
         let (info, helper) = (s.info as i64, s.helper as i64);
         dynasm!(e.a ; .arch x64 ; =>s.entry);
+        // Extend what the fast path had left dirty, before the thunk stores the registers
+        // to the hart state; they come back extended, which any later state accepts.
+        e.upper_dirty = s.dirty;
         e.give_back();
         dynasm!(e.a
             ; .arch x64
@@ -422,14 +454,48 @@ fn ends_in_self_loop(insns: &[Insn]) -> bool {
 }
 
 impl Emitter {
-    /// Where x[r] is in the block's body.
-    fn src(&self, r: u8) -> Src {
+    /// Where x[r] is in the block's body, as a 64-bit value (sign-extending its host
+    /// register first if a W result left it dirty, unless a W operation is reading).
+    fn src(&mut self, r: u8) -> Src {
+        let at = self.loc(r);
+        if let Src::Reg(h) = at {
+            if self.upper_dirty >> r & 1 != 0 && !self.reading32 {
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+                self.upper_dirty &= !(1 << r);
+            }
+        }
+        at
+    }
+
+    /// Where x[r] lives (to write it: no sign-extension).
+    fn loc(&self, r: u8) -> Src {
         if r == 0 {
             Src::Zero
         } else if let Some(h) = self.map[r as usize] {
             Src::Reg(h)
         } else {
             Src::Mem(xd(r))
+        }
+    }
+
+    /// Sign-extends every dirty register (see `upper_dirty`) in place.
+    fn settle(&mut self) {
+        while self.upper_dirty != 0 {
+            let r = self.upper_dirty.trailing_zeros() as usize;
+            self.upper_dirty &= self.upper_dirty - 1;
+            if let Some(h) = self.map[r] {
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+            }
+        }
+    }
+
+    /// After a W operation computed x[rd] in host register `d` (low 32 bits): leaves it
+    /// dirty when rd lives in a host register, else sign-extends it for the hart state.
+    fn finish_w(&mut self, d: u8, rd: u8) {
+        if self.map[rd as usize].is_some() {
+            self.lazy_rd = true;
+        } else {
+            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
         }
     }
 
@@ -467,8 +533,9 @@ impl Emitter {
     }
 
     /// Gives the borrowed host registers back to their mapped guest registers (before
-    /// leaving the loop or calling Rust, which expect the fixed mapping).
+    /// leaving the loop or calling Rust, which expect the fixed mapping and whole values).
     fn give_back(&mut self) {
+        self.settle();
         for k in 0..self.remap.len() {
             let (g, m, h) = self.remap[k];
             let (dg, dm) = (xd(g), xd(m));
@@ -497,7 +564,7 @@ impl Emitter {
 
     /// x[rd] <- host reg (any host register; internal).
     fn store_from(&mut self, host: u8, rd: u8) {
-        match self.src(rd) {
+        match self.loc(rd) {
             Src::Zero => {}
             Src::Reg(h) if h == host => {}
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host)),
@@ -720,13 +787,14 @@ impl Emitter {
 
     /// Records the out-of-line slow path of the memory access just emitted (its entry is
     /// `slow`) and marks where it resumes.
-    fn slow_path(&mut self, slow: dynasmrt::DynamicLabel, helper: usize, info: u64) {
+    fn slow_path(&mut self, slow: dynasmrt::DynamicLabel, dirty: u32, helper: usize, info: u64) {
         // The helper call on the slow path clobbers the xmm registers.
         self.fp.forget_all();
         let resume = self.a.new_dynamic_label();
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.slow.push(SlowPath {
             entry: slow,
+            dirty,
             resume,
             helper,
             info,
@@ -735,6 +803,7 @@ impl Emitter {
 
     fn load(&mut self, i: &Insn, size: usize, signed: bool) {
         self.addr_and_entry(i, size);
+        let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
@@ -754,12 +823,13 @@ impl Emitter {
         }
         self.store_from(d, i.rd);
         let info = pack_info(size, signed, i.len, i.rd, self.off, self.pending);
-        self.slow_path(slow, helpers::load as *const () as usize, info);
+        self.slow_path(slow, dirty, helpers::load as *const () as usize, info);
         self.pending += 1;
     }
 
     fn store(&mut self, i: &Insn, size: usize) {
         self.addr_and_entry(i, size);
+        let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
@@ -786,7 +856,7 @@ impl Emitter {
         }
         // The helper reads the value from x[rs2] (written back by the call thunk).
         let info = pack_info(size, false, i.len, i.rs2, self.off, self.pending);
-        self.slow_path(slow, helpers::store as *const () as usize, info);
+        self.slow_path(slow, dirty, helpers::store as *const () as usize, info);
         self.pending += 1;
     }
 
@@ -869,6 +939,7 @@ impl Emitter {
             }
             // call/tail: auipc + jalr, a direct jump.
             (Auipc, Jalr) => {
+                self.settle();
                 if n.rd != rd {
                     let d = self.dest(rd);
                     self.pc_rel(d, off + i.imm);
@@ -1038,7 +1109,8 @@ macro_rules! rr64 {
     };
 }
 
-/// `$op dst, src` on 32-bit operands, then the result sign-extended to 64 bits.
+/// `$op dst, src` on 32-bit operands (a W operation: the caller sign-extends, see
+/// `Emitter::w_binop`).
 macro_rules! rr32 {
     ($a:expr, $op:ident, $d:expr, $s:expr) => {{
         match $s {
@@ -1046,7 +1118,6 @@ macro_rules! rr32 {
             Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rd($d), DWORD [r12 + m]),
             Src::Zero => unreachable!("x0 operands are materialised by rhs()"),
         }
-        dynasm!($a ; .arch x64 ; movsxd Rq($d), Rd($d));
     }};
 }
 
@@ -1067,6 +1138,10 @@ impl Emitter {
     /// x[rd] <- x[rs1] op x[rs2] computed in place (`op d, s`), in rd's own host register
     /// when it has one and that does not clobber rs2 first.
     fn binop(&mut self, i: &Insn, commutative: bool, emit: RrEmit) {
+        self.binop_with(i, commutative, emit, false);
+    }
+
+    fn binop_with(&mut self, i: &Insn, commutative: bool, emit: RrEmit, w: bool) {
         let (mut a, mut b) = (i.rs1, i.rs2);
         if commutative && b == i.rd && a != i.rd {
             std::mem::swap(&mut a, &mut b);
@@ -1077,14 +1152,43 @@ impl Emitter {
         }
         let s = self.rhs(b);
         self.load_to(d, a);
+        self.reading32 = false;
         emit(&mut self.a, d, s);
+        if w {
+            self.finish_w(d, i.rd);
+        }
         self.store_from(d, i.rd);
+    }
+
+    /// `binop` for a W operation: 32-bit operands in, the result left for `finish_w`.
+    fn w_binop(&mut self, i: &Insn, commutative: bool, emit: RrEmit) {
+        self.reading32 = true;
+        self.binop_with(i, commutative, emit, true);
+    }
+
+    /// `unop` for a W operation.
+    fn w_unop(&mut self, i: &Insn, emit: impl FnOnce(&mut Asm, u8)) {
+        self.reading32 = true;
+        let d = self.dest(i.rd);
+        self.load_to(d, i.rs1);
+        self.reading32 = false;
+        emit(&mut self.a, d);
+        self.finish_w(d, i.rd);
+        self.store_from(d, i.rd);
+    }
+
+    /// `shift` for a W operation (the count in cl).
+    fn w_shift(&mut self, i: &Insn, emit: fn(&mut Asm, u8)) {
+        self.reading32 = true;
+        self.load_to(1, i.rs2);
+        self.w_unop(i, emit);
     }
 
     /// x[rd] <- x[rs1] op imm, computed in place in rd's host register (or rax).
     fn unop(&mut self, i: &Insn, emit: impl FnOnce(&mut Asm, u8)) {
         let d = self.dest(i.rd);
         self.load_to(d, i.rs1);
+        self.reading32 = false;
         emit(&mut self.a, d);
         self.store_from(d, i.rd);
     }
@@ -1296,7 +1400,10 @@ impl Emitter {
             // sext.w
             Addiw if imm == 0 => {
                 let d = self.dest(i.rd);
-                match self.src(i.rs1) {
+                self.reading32 = true;
+                let s = self.src(i.rs1);
+                self.reading32 = false;
+                match s {
                     Src::Reg(h) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
                     Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m]),
                     Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
@@ -1305,7 +1412,10 @@ impl Emitter {
             }
             // A shift right by at least one leaves bit 31 clear: the 32-bit result is its
             // own sign extension.
-            Srliw if sh32 != 0 => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32)),
+            Srliw if sh32 != 0 => {
+                self.reading32 = true;
+                self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32));
+            }
             _ if (i.rs1 == 0 || i.rs2 == 0) && self.zero_operand(i) => {}
             Xori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; xor Rq(d), imm)),
             Ori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; or Rq(d), imm)),
@@ -1321,9 +1431,9 @@ impl Emitter {
             Or => self.binop(i, true, |a, d, s| rr64!(a, or, d, s)),
             And => self.binop(i, true, |a, d, s| rr64!(a, and, d, s)),
             Mul => self.binop(i, true, |a, d, s| rr64!(a, imul, d, s)),
-            Addw => self.binop(i, true, |a, d, s| rr32!(a, add, d, s)),
-            Subw => self.binop(i, false, |a, d, s| rr32!(a, sub, d, s)),
-            Mulw => self.binop(i, true, |a, d, s| rr32!(a, imul, d, s)),
+            Addw => self.w_binop(i, true, |a, d, s| rr32!(a, add, d, s)),
+            Subw => self.w_binop(i, false, |a, d, s| rr32!(a, sub, d, s)),
+            Mulw => self.w_binop(i, true, |a, d, s| rr32!(a, imul, d, s)),
             Slt => self.set_cc(i, false, None),
             Sltu => self.set_cc(i, true, None),
             Sll => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; shl Rq(d), cl)),
@@ -1331,46 +1441,16 @@ impl Emitter {
             Sra => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; sar Rq(d), cl)),
             Rol => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; rol Rq(d), cl)),
             Ror => self.shift(i, |a, d| dynasm!(a ; .arch x64 ; ror Rq(d), cl)),
-            Sllw => self.shift(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            ),
-            Srlw => self.shift(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            ),
-            Sraw => self.shift(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            ),
-            Rolw => self.shift(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; rol Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            ),
-            Rorw => self.shift(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            ),
-            Addiw => self.unop(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; add Rd(d), imm ; movsxd Rq(d), Rd(d)),
-            ),
-            Slliw => self.unop(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
-            ),
-            Srliw => self.unop(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
-            ),
-            Sraiw => self.unop(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
-            ),
-            Roriw => self.unop(
-                i,
-                |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), sh32 ; movsxd Rq(d), Rd(d)),
-            ),
+            Sllw => self.w_shift(i, |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), cl)),
+            Srlw => self.w_shift(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), cl)),
+            Sraw => self.w_shift(i, |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), cl)),
+            Rolw => self.w_shift(i, |a, d| dynasm!(a ; .arch x64 ; rol Rd(d), cl)),
+            Rorw => self.w_shift(i, |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), cl)),
+            Addiw => self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; add Rd(d), imm)),
+            Slliw => self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; shl Rd(d), sh32)),
+            Srliw => self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32)),
+            Sraiw => self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; sar Rd(d), sh32)),
+            Roriw => self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; ror Rd(d), sh32)),
             Rori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; ror Rq(d), sh)),
             SextB => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movsx Rq(d), Rb(d))),
             SextH => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movsx Rq(d), Rw(d))),
@@ -1429,6 +1509,21 @@ impl Emitter {
 }
 
 /// The integer operations `alu` emits natively (all free of side effects).
+/// Instructions emitted with W results left dirty in host registers (`upper_dirty`):
+/// native integer operations and integer loads and stores, which read registers through
+/// `src` and record the dirty set for their slow paths. Every other instruction runs after
+/// `settle`.
+fn lazy_ok(op: Op) -> bool {
+    use Op::*;
+    has_native_alu(op)
+        || matches!(op, Lui | Auipc | Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
+        || is_int_store(op)
+}
+
+fn is_int_store(op: Op) -> bool {
+    matches!(op, Op::Sb | Op::Sh | Op::Sw | Op::Sd)
+}
+
 fn has_native_alu(op: Op) -> bool {
     use Op::*;
     matches!(
