@@ -104,7 +104,7 @@ pub struct BlockCache {
     jcache: Box<[JEntry]>,
     /// Bumped to empty the jump cache at once (sfence.vma, satp writes): Linux flushes
     /// often, and clearing 4096 entries each time cost a tenth of a boot.
-    jgen: u32,
+    pub(crate) jgen: u32,
     /// Blocks dropped from the cache while translated code may still be running in them (or
     /// pointing at their instructions); freed when the dispatcher has control again.
     pub(crate) retired: Vec<Arc<Block>>,

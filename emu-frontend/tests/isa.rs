@@ -182,6 +182,7 @@ isa_tests! {
     trap_vectored,
     jit_chain_remap,
     jit_irq_loop,
+    jit_csr_irq,
     jit_priv_target,
     jit_smc,
     jit_straddle,

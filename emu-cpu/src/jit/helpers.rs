@@ -25,11 +25,16 @@ pub(crate) extern "sysv64" fn exec_one(
     let pc = block_pc.wrapping_add(off);
     hart.code_dirty = false;
     let next_seq = pc.wrapping_add(insn.len as u64);
+    let jgen = hart.blocks.jgen;
     match hart.exec(insn, pc) {
         Ok(next) => {
             hart.state.x[0] = 0;
             hart.state.instret = hart.state.instret.wrapping_add(1);
-            if ends_block(insn.op) || hart.code_dirty || next != next_seq {
+            // A CSR access or sfence.vma ends its block, but translated code may go on to
+            // the next instruction (a direct exit) unless the hart must look at
+            // interrupts or its mappings changed under the block's page.
+            let goes_on = continues_after(insn.op) && !hart.irq_check && hart.blocks.jgen == jgen;
+            if (ends_block(insn.op) && !goes_on) || hart.code_dirty || next != next_seq {
                 hart.state.pc = next;
                 return 1;
             }
@@ -52,6 +57,16 @@ pub(crate) extern "sysv64" fn exec_one(
 /// instruction length in bits 9-11, the register (rd of a load, rs2 of a store) in bits
 /// 12-16, the instruction's offset from the block's first in bits 17-31, instructions not yet
 /// added to instret in bits 32-63.
+/// Block-ending instructions after which translated code continues at the next instruction
+/// when `exec_one` returns 0 (see there).
+pub(crate) fn continues_after(op: crate::decode::Op) -> bool {
+    use crate::decode::Op::*;
+    matches!(
+        op,
+        Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi | Csrrci | SfenceVma
+    )
+}
+
 pub(crate) fn pack_info(
     size: usize,
     signed: bool,

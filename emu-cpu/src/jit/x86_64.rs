@@ -752,8 +752,15 @@ impl Emitter {
         );
         self.call_helper(helpers::exec_one as *const () as usize);
         if crate::interp::ends_block(i.op) {
-            let bail = self.glue.bail;
-            dynasm!(self.a ; .arch x64 ; jmp extern bail);
+            if helpers::continues_after(i.op) {
+                // The helper returned 0: on to the next instruction, a direct exit that
+                // chains (Linux's irq save/restore would otherwise return to the
+                // dispatcher on every sstatus access).
+                self.leave_direct(off as i64 + i.len as i64);
+            } else {
+                let bail = self.glue.bail;
+                dynasm!(self.a ; .arch x64 ; jmp extern bail);
+            }
             return true;
         }
         false
