@@ -589,7 +589,8 @@ mod tests {
         #[test]
         fn pending_interrupt_matches_the_spec(
             priv_bits in 0u64..4,
-            mstatus_bits in 0u64..4,
+            sie in any::<bool>(),
+            mie_bit in any::<bool>(),
             mie in any::<u64>(),
             mideleg in any::<u64>(),
             mip_sw in any::<u64>(),
@@ -604,7 +605,12 @@ mod tests {
                 1 => Priv::S,
                 _ => Priv::M,
             };
-            h.csr.mstatus |= (mstatus_bits & 1) * mstatus::SIE | (mstatus_bits >> 1) * mstatus::MIE;
+            if sie {
+                h.csr.mstatus |= mstatus::SIE;
+            }
+            if mie_bit {
+                h.csr.mstatus |= mstatus::MIE;
+            }
             h.csr.mie = mie & IRQ_ALL;
             h.csr.mideleg = mideleg & IRQ_S;
             h.csr.mip_sw = mip_sw & (irq::SSIP | irq::STIP | irq::SEIP);
