@@ -33,7 +33,7 @@ impl Default for Clock {
 impl Clock {
     /// mtime: ticks of the 10 MHz timebase since the machine started.
     pub fn mtime(&self) -> u64 {
-        (self.start.elapsed().as_nanos() / (1_000_000_000 / TIMEBASE_HZ as u128)) as u64
+        ticks_of(self.start.elapsed())
     }
 
     /// The host instant at which mtime reaches `ticks` (saturating far in the future).
@@ -42,6 +42,19 @@ impl Clock {
         let ns = ns.min(u64::MAX as u128 / 4) as u64;
         self.start + Duration::from_nanos(ns)
     }
+}
+
+/// Timebase ticks in `d`, truncated, modulo 2^64: the same value as
+/// `(d.as_nanos() / 100) as u64`, without the u128 division (`__udivti3`) that showed in
+/// profiles of the hart's interrupt checks. A second is a whole number of ticks, so the
+/// seconds and the sub-second nanoseconds convert separately; wrapping arithmetic matches the
+/// `as u64` truncation (unreachable in practice: 2^64 ticks are 58,000 years).
+fn ticks_of(d: Duration) -> u64 {
+    const NS_PER_TICK: u32 = (1_000_000_000 / TIMEBASE_HZ) as u32;
+    const _: () = assert!(1_000_000_000 % TIMEBASE_HZ == 0);
+    d.as_secs()
+        .wrapping_mul(TIMEBASE_HZ)
+        .wrapping_add((d.subsec_nanos() / NS_PER_TICK) as u64)
 }
 
 /// Interrupt-pending bits of mip, numbered as in the privileged spec.
@@ -376,6 +389,41 @@ mod tests {
         assert_eq!(r.kinds, request::FENCE_I);
         s.complete(&r);
         assert!(s.wait_serviced(t3, Duration::ZERO));
+    }
+
+    #[test]
+    fn ticks_match_the_u128_division() {
+        let reference = |d: Duration| (d.as_nanos() / 100) as u64;
+        let secs = [
+            0,
+            1,
+            59,
+            3600,
+            1 << 32,
+            u64::MAX / TIMEBASE_HZ,
+            u64::MAX / TIMEBASE_HZ + 1,
+            u64::MAX / 1_000_000_000,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let nanos = [
+            0,
+            1,
+            99,
+            100,
+            101,
+            199,
+            12_345_678,
+            999_999_900,
+            999_999_999,
+        ];
+        for s in secs {
+            for n in nanos {
+                let d = Duration::new(s, n);
+                assert_eq!(ticks_of(d), reference(d), "{d:?}");
+            }
+        }
+        assert_eq!(ticks_of(Duration::from_nanos(1_234_567_899)), 12_345_678);
     }
 
     #[test]
