@@ -490,7 +490,7 @@ impl Hart {
         for _ in 0..2 {
             let jit = self.jit.as_mut()?;
             // The block starts at the current pc; every alias has the same page offset.
-            match jit.translate(&block.insns, (self.state.pc & !PAGE_MASK) as u32) {
+            match jit.translate(&block.insns, self.state.pc) {
                 Ok(Some(entry)) => {
                     block.jit.store(entry, Ordering::Relaxed);
                     return Some(entry);

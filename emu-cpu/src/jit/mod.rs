@@ -151,15 +151,13 @@ impl Jit {
         }
     }
 
-    /// Translates `insns` (a block) and returns the host entry address, or None when the
-    /// cache is full (the caller flushes every block and retries).
-    pub(crate) fn translate(
-        &mut self,
-        insns: &[Insn],
-        page_offset: u32,
-    ) -> Result<Option<usize>, JitError> {
+    /// Translates `insns` (a block at virtual `pc`; the code serves every alias with the
+    /// same page offset) and returns the host entry address, or None when the cache is full
+    /// (the caller flushes every block and retries).
+    pub(crate) fn translate(&mut self, insns: &[Insn], pc: u64) -> Result<Option<usize>, JitError> {
         #[cfg(target_arch = "x86_64")]
         {
+            let page_offset = (pc & !emu_mmu::PAGE_MASK) as u32;
             let at = self.cache.next_addr();
             let code = HostBackend::emit_block(insns, at, self.exit, page_offset)?;
             if !self.cache.has_room(code.len()) {
@@ -169,14 +167,14 @@ impl Jit {
             debug_assert_eq!(addr, at);
             self.translated += 1;
             if tracing::enabled!(target: "out_asm", tracing::Level::TRACE) {
-                tracing::trace!(target: "out_asm", "host code at {addr:#x} ({} bytes):{}",
+                tracing::trace!(target: "out_asm", "block {pc:#x}: host code at {addr:#x} ({} bytes):{}",
                     code.len(), disassemble_host(&code, addr as u64));
             }
             Ok(Some(addr))
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            let _ = (insns, page_offset);
+            let _ = (insns, pc);
             Err(JitError::NoBackend)
         }
     }
