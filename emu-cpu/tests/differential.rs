@@ -827,8 +827,9 @@ fn fused_pairs_and_special_operands_match_the_interpreter() {
     }
 }
 
-/// The x86-64 backend leaves the results of W operations (addw, slliw, ...) in host
-/// registers without sign-extending them while only other W operations read them, and
+/// The x86-64 backend leaves the results of W operations (addw, slliw, ...) and of bitwise
+/// operations on sign-extended 32-bit values in host registers without sign-extending them
+/// while only such operations read them, and
 /// extends when a 64-bit reader, an overwrite's neighbour, a slow path, a helper or an exit
 /// needs the whole value. Random chains of W operations over host-mapped and hart-state
 /// registers, mixed with 64-bit readers and writers, stores, loads (with misaligned slow
@@ -885,7 +886,14 @@ fn w_results_left_unextended_match_the_interpreter() {
                     // srliw/sraiw
                 }
                 7 => r_type(OP, 0, rng.pick(&[0, 4, 6, 7]), rd, rs, rt), // add/xor/or/and
-                8 => encode::i_type(encode::OP_IMM, rd, rng.pick(&[0, 6]), rs, 680), // addi/ori
+                // addi/xori/ori/andi
+                8 => encode::i_type(
+                    encode::OP_IMM,
+                    rd,
+                    rng.pick(&[0, 4, 6, 7]),
+                    rs,
+                    rng.pick(&[680, -1, -2048, 0x7ff, 0x55]),
+                ),
                 // sw/sd of a maybe-dirty register, at aligned or misaligned offsets
                 9 => encode::s_type(
                     encode::STORE,

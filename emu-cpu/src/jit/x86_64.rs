@@ -322,6 +322,11 @@ struct Emitter {
     upper_dirty: u32,
     /// Set by an emission that left its result's upper half dirty in x[rd]'s host register.
     lazy_rd: bool,
+    /// Guest registers (bit r for x[r]) whose value is known to be the sign extension of
+    /// its low 32 bits (W results, 32-bit and narrower loads, lui, comparisons, and bitwise
+    /// operations of such values). A bitwise operation on two of them is itself such a
+    /// value, so it can run on 32 bits and leave its result dirty like a W operation.
+    sext32: u32,
     /// The operands being read feed a W operation (their upper halves do not matter).
     reading32: bool,
 }
@@ -359,6 +364,7 @@ pub fn emit_block(
         body: None,
         fp: fp::FpState::default(),
         upper_dirty: 0,
+        sext32: 0,
         lazy_rd: false,
         reading32: false,
     };
@@ -373,7 +379,9 @@ pub fn emit_block(
         let n = e.fused(i, insns.get(k + 1));
         if n == 2 {
             // Fused pairs write whole values.
-            e.upper_dirty &= !(1 << i.rd | 1 << insns[k + 1].rd);
+            let written = 1 << i.rd | 1 << insns[k + 1].rd;
+            e.upper_dirty &= !written;
+            e.sext32 &= !written;
             left = crate::interp::ends_block(insns[k + 1].op);
             e.off += (i.len + insns[k + 1].len) as i32;
             k += 2;
@@ -385,11 +393,19 @@ pub fn emit_block(
         }
         e.lazy_rd = false;
         left = e.insn(i);
-        if lazy && i.rd != 0 && !is_int_store(i.op) {
-            if e.lazy_rd {
-                e.upper_dirty |= 1 << i.rd;
+        if i.rd != 0 && !is_int_store(i.op) {
+            let bit = 1 << i.rd;
+            if lazy && e.lazy_rd {
+                e.upper_dirty |= bit;
+                e.sext32 |= bit;
             } else {
-                e.upper_dirty &= !(1 << i.rd);
+                // (Other instructions ran after `settle`; an FP rd only clears a bit.)
+                e.upper_dirty &= !bit;
+                if lazy && writes_sext32(i.op) {
+                    e.sext32 |= bit;
+                } else {
+                    e.sext32 &= !bit;
+                }
             }
         }
         e.off += i.len as i32;
@@ -476,6 +492,11 @@ impl Emitter {
         } else {
             Src::Mem(xd(r))
         }
+    }
+
+    /// Whether x[r] is known to hold a sign-extended 32-bit value (see `sext32`).
+    fn is_sext32(&self, r: u8) -> bool {
+        r == 0 || self.sext32 >> r & 1 != 0
     }
 
     /// Sign-extends every dirty register (see `upper_dirty`) in place.
@@ -1424,6 +1445,26 @@ impl Emitter {
                 self.unop(i, |a, d| dynasm!(a ; .arch x64 ; shr Rd(d), sh32));
             }
             _ if (i.rs1 == 0 || i.rs2 == 0) && self.zero_operand(i) => {}
+            // Bitwise operations on sign-extended 32-bit values (md5's F and rotate steps
+            // on W results) run on 32 bits and leave the result dirty.
+            Xori if self.is_sext32(i.rs1) => {
+                self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; xor Rd(d), imm))
+            }
+            Ori if self.is_sext32(i.rs1) => {
+                self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; or Rd(d), imm))
+            }
+            Andi if self.is_sext32(i.rs1) => {
+                self.w_unop(i, |a, d| dynasm!(a ; .arch x64 ; and Rd(d), imm))
+            }
+            Xor if self.is_sext32(i.rs1) && self.is_sext32(i.rs2) => {
+                self.w_binop(i, true, |a, d, s| rr32!(a, xor, d, s))
+            }
+            Or if self.is_sext32(i.rs1) && self.is_sext32(i.rs2) => {
+                self.w_binop(i, true, |a, d, s| rr32!(a, or, d, s))
+            }
+            And if self.is_sext32(i.rs1) && self.is_sext32(i.rs2) => {
+                self.w_binop(i, true, |a, d, s| rr32!(a, and, d, s))
+            }
             Xori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; xor Rq(d), imm)),
             Ori => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; or Rq(d), imm)),
             Andi => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; and Rq(d), imm)),
@@ -1525,6 +1566,16 @@ fn lazy_ok(op: Op) -> bool {
     has_native_alu(op)
         || matches!(op, Lui | Auipc | Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
         || is_int_store(op)
+}
+
+/// Native instructions whose whole result is the sign extension of its low 32 bits: the W
+/// operations, lui, loads of 32 bits or fewer, and comparisons (0 or 1).
+fn writes_sext32(op: Op) -> bool {
+    use Op::*;
+    let w = [Addw, Subw, Mulw, Sllw, Srlw, Sraw, Rolw, Rorw];
+    let wi = [Addiw, Slliw, Srliw, Sraiw, Roriw];
+    let other = [Lui, Lb, Lh, Lw, Lbu, Lhu, Slt, Sltu, Slti, Sltiu];
+    w.contains(&op) || wi.contains(&op) || other.contains(&op)
 }
 
 fn is_int_store(op: Op) -> bool {
