@@ -21,7 +21,7 @@ mod difftest;
 
 use difftest::gen::{self, Item, Piece, Rng};
 use difftest::machine::{Outcome, Setup, DATA};
-use difftest::table::{F, PATTERNS};
+use difftest::table::{self, F, PATTERNS};
 use difftest::{encode, Engines};
 use emu_cpu::decode::{decode, Op};
 use std::collections::BTreeSet;
@@ -93,6 +93,15 @@ fn thousand_instruction_blocks() {
     run_and_check("thousand", scaled(40), 1000);
 }
 
+/// The pattern rows of F/D/Zfh computational instructions.
+fn fp_compute_rows() -> Vec<(Op, u32, u32, F)> {
+    PATTERNS
+        .iter()
+        .filter(|r| table::is_fp_compute(r.3))
+        .copied()
+        .collect()
+}
+
 /// Blocks of eight F/D/Zfh computational instructions on operands at the edges of the normal
 /// range (and the usual specials), with FS, fflags and frm in every state: the cases where the
 /// JIT's host-FPU code must either keep the SSE result or hand the instruction to the
@@ -100,28 +109,11 @@ fn thousand_instruction_blocks() {
 /// or not, FS Clean or Dirty).
 #[test]
 fn fp_blocks_at_range_edges() {
-    let rows: Vec<_> = PATTERNS
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.3,
-                F::FpR4
-                    | F::FpR3Rm
-                    | F::FpR3
-                    | F::FpCmp
-                    | F::FpR1Rm
-                    | F::FpToX
-                    | F::XToFp
-                    | F::FpToXNoRm
-                    | F::XToFpNoRm
-            )
-        })
-        .copied()
-        .collect();
+    let rows = fp_compute_rows();
     let engines = Engines::default();
     let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-edges", 0));
     let count = scaled(20_000);
-    let mut failures = Vec::new();
+    let mut failures = difftest::Divergences::default();
     for _ in 0..count {
         let mut setup = m_mode_setup(3, 0);
         setup.mstatus = rng.pick(&[1u64, 2, 3, 3]) << 13;
@@ -137,26 +129,15 @@ fn fp_blocks_at_range_edges() {
             .map(|_| {
                 let (_, mask, m, f) = rng.pick(&rows);
                 let mut w = m | (rng.next() as u32 & !mask);
-                if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                if table::has_rm(f) {
                     w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 3, 7, 7]) << 12;
                 }
                 w
             })
             .collect();
-        if let Some(d) = engines.compare(&setup, &words, None).diff {
-            failures.push(format!(
-                "{d}\n{}\n{}",
-                setup.to_rust(),
-                difftest::listing(setup.body_base, &words)
-            ));
-        }
+        failures.check(&engines, &setup, &words);
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} diverge; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    failures.assert_none();
 }
 
 /// `RVX_DIFF_REPLAY=<seed>:<items>`: runs that one program and prints both outcomes.
@@ -437,28 +418,11 @@ fn self_modifying_block_translated_when_the_code_cache_fills() {
 fn fp_in_self_loops_with_borrowed_registers() {
     const T0: u8 = 5;
     const T1: u8 = 6;
-    let rows: Vec<_> = PATTERNS
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.3,
-                F::FpR4
-                    | F::FpR3Rm
-                    | F::FpR3
-                    | F::FpCmp
-                    | F::FpR1Rm
-                    | F::FpToX
-                    | F::XToFp
-                    | F::FpToXNoRm
-                    | F::XToFpNoRm
-            )
-        })
-        .copied()
-        .collect();
+    let rows = fp_compute_rows();
     let engines = Engines::default();
     let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-loops", 0));
     let count = scaled(2_000);
-    let mut failures = Vec::new();
+    let mut failures = difftest::Divergences::default();
     for _ in 0..count {
         let mut setup = m_mode_setup(3, 0);
         // The loop must not cross a page.
@@ -496,7 +460,7 @@ fn fp_in_self_loops_with_borrowed_registers() {
             }
             let (_, mask, m, f) = rng.pick(&rows);
             let mut w = m | (rng.next() as u32 & !mask);
-            if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+            if table::has_rm(f) {
                 w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 4, 7, 7]) << 12;
             }
             // An x destination never overwrites the counter or the base.
@@ -513,21 +477,9 @@ fn fp_in_self_loops_with_borrowed_registers() {
             back,
         )); // bnez
         words.extend(body);
-        let c = engines.compare(&setup, &words, None);
-        if let Some(d) = c.diff {
-            failures.push(format!(
-                "{d}\n{}\n{}",
-                setup.to_rust(),
-                difftest::listing(setup.body_base, &words)
-            ));
-        }
+        failures.check(&engines, &setup, &words);
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} diverge; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    failures.assert_none();
 }
 
 /// F/D instructions on only four f registers, so that inline operations, which keep f
@@ -537,28 +489,11 @@ fn fp_in_self_loops_with_borrowed_registers() {
 #[test]
 fn fp_register_reuse_across_slow_paths() {
     const T0: u8 = 5;
-    let rows: Vec<_> = PATTERNS
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.3,
-                F::FpR4
-                    | F::FpR3Rm
-                    | F::FpR3
-                    | F::FpCmp
-                    | F::FpR1Rm
-                    | F::FpToX
-                    | F::XToFp
-                    | F::FpToXNoRm
-                    | F::XToFpNoRm
-            )
-        })
-        .copied()
-        .collect();
+    let rows = fp_compute_rows();
     let engines = Engines::default();
     let mut rng = Rng::new(difftest::program_seed(difftest::env_seed(), "fp-reuse", 0));
     let count = scaled(3_000);
-    let mut failures = Vec::new();
+    let mut failures = difftest::Divergences::default();
     for _ in 0..count {
         let mut setup = m_mode_setup(3, 0);
         setup.mstatus = rng.pick(&[1u64, 2, 3, 3]) << 13;
@@ -598,7 +533,7 @@ fn fp_register_reuse_across_slow_paths() {
                 _ => {
                     let (_, mask, m, f) = rng.pick(&rows);
                     let mut w = m | (rng.next() as u32 & !mask);
-                    if matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp) {
+                    if table::has_rm(f) {
                         w = (w & !(7 << 12)) | rng.pick(&[0u32, 0, 0, 1, 2, 4, 7, 7]) << 12;
                     }
                     // Free register fields (rd, rs1, rs2, rs3) to f0-f3; an x register
@@ -616,21 +551,9 @@ fn fp_register_reuse_across_slow_paths() {
                 }
             }
         }
-        let c = engines.compare(&setup, &words, None);
-        if let Some(d) = c.diff {
-            failures.push(format!(
-                "{d}\n{}\n{}",
-                setup.to_rust(),
-                difftest::listing(setup.body_base, &words)
-            ));
-        }
+        failures.check(&engines, &setup, &words);
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} diverge; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    failures.assert_none();
 }
 
 /// fcvt.{w,wu,l,lu}.{s,d} with every static rounding mode (RMM, `lround`'s, has its own
@@ -684,8 +607,7 @@ fn fp_to_int_conversions_at_halfway_points() {
         doubles.push(b.next_down());
     }
     let engines = Engines::default();
-    let mut failures = Vec::new();
-    let mut count = 0;
+    let mut failures = difftest::Divergences::default();
     for (k, &v) in doubles.iter().enumerate() {
         for single in [false, true] {
             let bits = if single {
@@ -703,24 +625,12 @@ fn fp_to_int_conversions_at_halfway_points() {
                     // fcvt.<ty>.<fmt> a0, f3, rm; fcvt.<ty>.<fmt> t1, f3, rm.
                     let w = |rd: u32| f7 << 25 | ty << 20 | 3 << 15 | rm << 12 | rd << 7 | 0x53;
                     let words = [w(10), w(6)];
-                    count += 1;
-                    if let Some(d) = engines.compare(&setup, &words, None).diff {
-                        failures.push(format!(
-                            "{d}\n{}\n{}",
-                            setup.to_rust(),
-                            difftest::listing(setup.body_base, &words)
-                        ));
-                    }
+                    failures.check(&engines, &setup, &words);
                 }
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} diverge; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    failures.assert_none();
 }
 
 /// The pairs and special cases the x86-64 backend emits in a shorter form (fused lui/auipc

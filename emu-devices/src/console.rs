@@ -380,25 +380,8 @@ mod host {
 mod tests {
     use super::*;
     use crate::uart::RX_FIFO_CAPACITY;
-    use std::sync::Mutex;
 
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Sink {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-        }
-    }
+    use crate::test_support::Sink;
 
     /// Reads everything the UART has received so far (RBR while LSR.DR), checking LSR.OE.
     fn drain(u: &Uart16550) -> Vec<u8> {

@@ -1278,14 +1278,7 @@ impl Emitter {
                     dynasm!(self.a ; .arch x64 ; neg rax);
                 }
                 dynasm!(self.a ; .arch x64 ; jmp >done ; ok: ; cqo ; idiv rcx);
-                if rem {
-                    dynasm!(self.a ; .arch x64 ; mov rax, rdx);
-                }
-                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
-                if !rem {
-                    dynasm!(self.a ; .arch x64 ; mov rax, -1);
-                }
-                dynasm!(self.a ; .arch x64 ; done:);
+                self.divide_tail(rem, true);
             }
             Divu | Remu => {
                 let rem = i.op == Remu;
@@ -1296,14 +1289,7 @@ impl Emitter {
                     ; xor edx, edx
                     ; div rcx
                 );
-                if rem {
-                    dynasm!(self.a ; .arch x64 ; mov rax, rdx);
-                }
-                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
-                if !rem {
-                    dynasm!(self.a ; .arch x64 ; mov rax, -1);
-                }
-                dynasm!(self.a ; .arch x64 ; done:);
+                self.divide_tail(rem, true);
             }
             Divw | Remw => {
                 let rem = i.op == Remw;
@@ -1320,14 +1306,7 @@ impl Emitter {
                     dynasm!(self.a ; .arch x64 ; neg eax);
                 }
                 dynasm!(self.a ; .arch x64 ; jmp >done ; ok: ; cdq ; idiv ecx);
-                if rem {
-                    dynasm!(self.a ; .arch x64 ; mov eax, edx);
-                }
-                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
-                if !rem {
-                    dynasm!(self.a ; .arch x64 ; mov eax, -1);
-                }
-                dynasm!(self.a ; .arch x64 ; done: ; movsxd rax, eax);
+                self.divide_tail(rem, false);
             }
             _ => {
                 // Divuw | Remuw
@@ -1339,17 +1318,32 @@ impl Emitter {
                     ; xor edx, edx
                     ; div ecx
                 );
-                if rem {
-                    dynasm!(self.a ; .arch x64 ; mov eax, edx);
-                }
-                dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
-                if !rem {
-                    dynasm!(self.a ; .arch x64 ; mov eax, -1);
-                }
-                dynasm!(self.a ; .arch x64 ; done: ; movsxd rax, eax);
+                self.divide_tail(rem, false);
             }
         }
         self.put(i.rd);
+    }
+
+    /// The end of every division form after the divide: rax <- the remainder (rdx) for a
+    /// remainder; then the zero-divisor path (label `zero`): all ones for a quotient, the
+    /// dividend (already in rax) for a remainder. `wide` false: 32-bit forms, sign-extended.
+    fn divide_tail(&mut self, rem: bool, wide: bool) {
+        match (rem, wide) {
+            (true, true) => dynasm!(self.a ; .arch x64 ; mov rax, rdx),
+            (true, false) => dynasm!(self.a ; .arch x64 ; mov eax, edx),
+            _ => {}
+        }
+        dynasm!(self.a ; .arch x64 ; jmp >done ; zero:);
+        match (rem, wide) {
+            (false, true) => dynasm!(self.a ; .arch x64 ; mov rax, -1),
+            (false, false) => dynasm!(self.a ; .arch x64 ; mov eax, -1),
+            _ => {}
+        }
+        if wide {
+            dynasm!(self.a ; .arch x64 ; done:);
+        } else {
+            dynasm!(self.a ; .arch x64 ; done: ; movsxd rax, eax);
+        }
     }
 
     /// Register-register operations with x0 as an operand (mv, neg, sext.w, ...): the

@@ -54,6 +54,39 @@ impl Engines {
     }
 }
 
+/// Divergences over many programs of one test; the test fails on the first, with its setup
+/// (as Rust, for a regression test) and listing.
+#[derive(Default)]
+pub struct Divergences {
+    found: Vec<String>,
+    tried: usize,
+}
+
+impl Divergences {
+    /// Runs `words` from `setup` on both engines and records any difference.
+    pub fn check(&mut self, engines: &Engines, setup: &Setup, words: &[u32]) {
+        self.tried += 1;
+        if let Some(d) = engines.compare(setup, words, None).diff {
+            self.found.push(format!(
+                "{d}\n{}\n{}",
+                setup.to_rust(),
+                listing(setup.body_base, words)
+            ));
+        }
+    }
+
+    /// Fails the test if any program diverged.
+    pub fn assert_none(&self) {
+        assert!(
+            self.found.is_empty(),
+            "{} of {} diverge; the first:\n{}",
+            self.found.len(),
+            self.tried,
+            self.found[0]
+        );
+    }
+}
+
 /// The body's disassembly, one instruction per line, then the exit point.
 pub fn listing(base: u64, words: &[u32]) -> String {
     let mut s = String::new();

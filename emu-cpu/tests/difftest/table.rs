@@ -14,3 +14,24 @@ pub static PATTERNS: LazyLock<Vec<(Op, u32, u32, F)>> = LazyLock::new(|| {
         .map(|p| (p.op, p.mask, p.matches, p.format))
         .collect()
 });
+
+/// F/D/Zfh computational formats (everything floating-point but loads and stores).
+pub fn is_fp_compute(f: F) -> bool {
+    matches!(
+        f,
+        F::FpR4
+            | F::FpR3Rm
+            | F::FpR3
+            | F::FpCmp
+            | F::FpR1Rm
+            | F::FpToX
+            | F::XToFp
+            | F::FpToXNoRm
+            | F::XToFpNoRm
+    )
+}
+
+/// Formats with a rounding-mode field (bits 14:12).
+pub fn has_rm(f: F) -> bool {
+    matches!(f, F::FpR4 | F::FpR3Rm | F::FpR1Rm | F::FpToX | F::XToFp)
+}
