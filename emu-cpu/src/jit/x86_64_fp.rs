@@ -778,11 +778,7 @@ impl Emitter {
     /// x86's minsd/maxsd agree on unequal values; for equal ones (only ±0 can differ in bits)
     /// OR gives min's -0 and AND gives max's +0. No flags without a NaN.
     fn fp_min_max(&mut self, i: &Insn, max: bool, single: bool) -> bool {
-        let (slow, done) = self.fp_begin(RmCheck::None);
-        if single {
-            self.fp_boxed(i.rs1, slow);
-            self.fp_boxed(i.rs2, slow);
-        }
+        let (slow, done) = self.fp_begin_two_inputs(i, single);
         self.fp_get(0, i.rs1, single);
         self.fp_get(1, i.rs2, single);
         if single {
@@ -813,13 +809,20 @@ impl Emitter {
         true
     }
 
-    /// feq/flt/fle: inline when neither input is a NaN (then no flag is raised).
-    fn fp_compare(&mut self, i: &Insn, single: bool) -> bool {
+    /// `fp_begin` for an operation without rounding on rs1 and rs2: improperly NaN-boxed
+    /// single inputs take the slow path.
+    fn fp_begin_two_inputs(&mut self, i: &Insn, single: bool) -> (DynamicLabel, DynamicLabel) {
         let (slow, done) = self.fp_begin(RmCheck::None);
         if single {
             self.fp_boxed(i.rs1, slow);
             self.fp_boxed(i.rs2, slow);
         }
+        (slow, done)
+    }
+
+    /// feq/flt/fle: inline when neither input is a NaN (then no flag is raised).
+    fn fp_compare(&mut self, i: &Insn, single: bool) -> bool {
+        let (slow, done) = self.fp_begin_two_inputs(i, single);
         self.fp_get(0, i.rs1, single);
         let s2 = self.fp_src(i.rs2, single);
         if single {
@@ -843,11 +846,7 @@ impl Emitter {
     /// improperly boxed single input takes the slow path.
     fn fp_sgnj(&mut self, i: &Insn, single: bool) -> bool {
         use Op::*;
-        let (slow, done) = self.fp_begin(RmCheck::None);
-        if single {
-            self.fp_boxed(i.rs1, slow);
-            self.fp_boxed(i.rs2, slow);
-        }
+        let (slow, done) = self.fp_begin_two_inputs(i, single);
         let (d1, d2, dd) = (fd(i.rs1), fd(i.rs2), fd(i.rd));
         let sign: i8 = if single { 31 } else { 63 };
         // rcx <- the sign bit to give the result (in place), rax <- rs1 without its sign.
