@@ -87,6 +87,9 @@ impl TraceFlags {
 /// ~5 instructions a block this is well under a millisecond of guest time.
 const BLOCKS_PER_TIMER_CHECK: i32 = 2048;
 
+/// `#[repr(C)]` with `state` first: translated code reaches the guest registers at small
+/// offsets from its hart pointer (one-byte displacements for x0-x15).
+#[repr(C)]
 pub struct Hart {
     pub state: HartState,
     pub csr: Csrs,

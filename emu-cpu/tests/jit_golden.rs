@@ -8,11 +8,17 @@
 #![cfg(target_arch = "x86_64")]
 
 use emu_cpu::decode::decode;
-use emu_cpu::jit::{disassemble_host, x86_64::emit_block};
+use emu_cpu::jit::disassemble_host;
+use emu_cpu::jit::x86_64::{emit_block_for, HostFeatures};
 
+/// The snapshots are of code for a host with BMI2 (`emit_on` pins other features).
 fn emit(words: &[u32]) -> String {
+    emit_on(HostFeatures { bmi2: true }, words)
+}
+
+fn emit_on(features: HostFeatures, words: &[u32]) -> String {
     let insns: Vec<_> = words.iter().map(|&w| decode(w)).collect();
-    let code = emit_block(&insns, 0x10000, 0x1000, 0x100).expect("emits");
+    let code = emit_block_for(features, &insns, 0x10000, 0x1000, 0x100).expect("emits");
     redact(&disassemble_host(&code, 0x10000))
 }
 
@@ -55,6 +61,17 @@ fn loads_and_stores_with_inline_tlb() {
         0x00a13823, // sd a0, 16(sp)
         0xffc5c603, // lbu a2, -4(a1)
     ]));
+}
+
+/// Without BMI2 the TLB index takes a copy and a shift instead of `rorx`.
+#[test]
+fn load_without_bmi2() {
+    insta::assert_snapshot!(emit_on(
+        HostFeatures { bmi2: false },
+        &[
+            0x0085b503, // ld a0, 8(a1)
+        ]
+    ));
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //!
 //! Register convention inside translated code:
 //! - `rbx`: the `Hart`;
-//! - `r12`: `&hart.state.x` (guest integer registers, 8 bytes each);
+//! - `r12`: the data TLB table of the current MMU index (`Hart::data_tlb`), reloaded after
+//!   every call into Rust, which may change it (privilege, mstatus);
+//! - guest registers not in host registers are read and written in the hart state,
+//!   `[rbx + xd(r)]`;
 //! - `rbp`: the virtual pc of the running block's first instruction (code is position
 //!   independent); a direct exit adds the target's offset, so the pc in the hart state is only
 //!   written when control leaves translated code;
@@ -166,7 +169,7 @@ impl Glue {
 fn store_mapped(a: &mut Asm) {
     for (g, h) in MAPPED {
         let d = xd(g);
-        dynasm!(a ; .arch x64 ; mov [r12 + d], Rq(h));
+        dynasm!(a ; .arch x64 ; mov [rbx + d], Rq(h));
     }
 }
 
@@ -174,7 +177,7 @@ fn store_mapped(a: &mut Asm) {
 fn load_mapped(a: &mut Asm) {
     for (g, h) in MAPPED {
         let d = xd(g);
-        dynasm!(a ; .arch x64 ; mov Rq(h), [r12 + d]);
+        dynasm!(a ; .arch x64 ; mov Rq(h), [rbx + d]);
     }
 }
 
@@ -196,7 +199,7 @@ pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError
         ; sub rsp, 8
         ; mov rbx, rdi
         ; mov rax, rsi
-        ; lea r12, [rdi + OFF_X]
+        ; mov r12, [rdi + OFF_DATA_TLB]
         ; mov rbp, [rdi + OFF_PC]
         ; mov r15, [rdi + OFF_JIT_BASE]
         ; sub r15, [rdi + OFF_INSTRET]
@@ -254,6 +257,7 @@ pub fn emit_trampoline(cache: &mut CodeCache) -> Result<(usize, usize), JitError
         ; sub rsp, 8
         ; call rax
         ; add rsp, 8
+        ; mov r12, [rbx + OFF_DATA_TLB]
         ; mov r15, [rbx + OFF_JIT_BASE]
         ; sub r15, [rbx + OFF_INSTRET]
     );
@@ -273,7 +277,7 @@ enum Src {
     Zero,
     /// A host register.
     Reg(u8),
-    /// `[r12 + disp]`.
+    /// `[rbx + disp]`.
     Mem(i32),
 }
 
@@ -288,6 +292,7 @@ struct SlowPath {
 }
 
 struct Emitter {
+    features: HostFeatures,
     a: Asm,
     /// Host address the block is assembled for.
     at: usize,
@@ -348,8 +353,36 @@ pub fn emit_block(
     exit: usize,
     page_off: u32,
 ) -> Result<Vec<u8>, JitError> {
+    emit_block_for(HostFeatures::detect(), insns, at, exit, page_off)
+}
+
+/// Optional x86-64 instructions the emitted code may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostFeatures {
+    /// BMI2 (Haswell and Zen onwards): `rorx` computes a TLB index without a copy.
+    pub bmi2: bool,
+}
+
+impl HostFeatures {
+    /// What the host rvx runs on has (`is_x86_feature_detected!` caches the answer).
+    pub fn detect() -> HostFeatures {
+        HostFeatures {
+            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
+        }
+    }
+}
+
+/// [`emit_block`] for a given set of host features (the golden tests pin them).
+pub fn emit_block_for(
+    features: HostFeatures,
+    insns: &[Insn],
+    at: usize,
+    exit: usize,
+    page_off: u32,
+) -> Result<Vec<u8>, JitError> {
     let glue = Glue::at(exit);
     let mut e = Emitter {
+        features,
         a: Asm::new(at),
         at,
         page_off,
@@ -449,9 +482,9 @@ pub fn emit_block(
     e.a.finalize().map_err(asm_err)
 }
 
-/// Displacement of x[r] from r12.
+/// Displacement of x[r] from rbx.
 fn xd(r: u8) -> i32 {
-    8 * r as i32
+    OFF_X + 8 * r as i32
 }
 
 /// Offset from the block's start of the direct target of the block's last instruction.
@@ -560,7 +593,7 @@ impl Emitter {
         for k in 0..self.remap.len() {
             let (g, m, h) = self.remap[k];
             let (dg, dm) = (xd(g), xd(m));
-            dynasm!(self.a ; .arch x64 ; mov [r12 + dg], Rq(h) ; mov Rq(h), [r12 + dm]);
+            dynasm!(self.a ; .arch x64 ; mov [rbx + dg], Rq(h) ; mov Rq(h), [rbx + dm]);
         }
     }
 
@@ -569,7 +602,7 @@ impl Emitter {
         for k in 0..self.remap.len() {
             let (g, m, h) = self.remap[k];
             let (dg, dm) = (xd(g), xd(m));
-            dynasm!(self.a ; .arch x64 ; mov [r12 + dm], Rq(h) ; mov Rq(h), [r12 + dg]);
+            dynasm!(self.a ; .arch x64 ; mov [rbx + dm], Rq(h) ; mov Rq(h), [rbx + dg]);
         }
     }
 
@@ -579,7 +612,7 @@ impl Emitter {
             Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(host), Rd(host)),
             Src::Reg(h) if h == host => {}
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(host), Rq(h)),
-            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov Rq(host), [r12 + d]),
+            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov Rq(host), [rbx + d]),
         }
     }
 
@@ -589,7 +622,7 @@ impl Emitter {
             Src::Zero => {}
             Src::Reg(h) if h == host => {}
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(host)),
-            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov [r12 + d], Rq(host)),
+            Src::Mem(d) => dynasm!(self.a ; .arch x64 ; mov [rbx + d], Rq(host)),
         }
     }
 
@@ -795,21 +828,35 @@ impl Emitter {
             Src::Zero => self.mov_imm(1, i.imm as u64),
             Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(h) + imm]),
             Src::Mem(d) => {
-                dynasm!(self.a ; .arch x64 ; mov rcx, [r12 + d]);
+                dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + d]);
                 if imm != 0 {
                     dynasm!(self.a ; .arch x64 ; add rcx, imm);
                 }
             }
         }
         let mask = -4096i32 | (size as i32 - 1);
+        if self.features.bmi2 {
+            // rorx: the rotated-in low bits fall outside the mask.
+            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
+        }
         dynasm!(self.a
             ; .arch x64
-            ; mov eax, ecx
-            ; shr eax, 7
             ; and eax, TLB_INDEX_MASK
-            ; add rax, [rbx + OFF_DATA_TLB]
             ; mov rdx, rcx
             ; and rdx, mask
+        );
+    }
+
+    /// After `addr_and_entry`: compares the entry's tag at `tag` (`TLB_READ` or
+    /// `TLB_WRITE`), branches to `slow` on a miss and on a hit makes rcx the host address.
+    fn tlb_hit(&mut self, tag: i32, slow: dynasmrt::DynamicLabel) {
+        dynasm!(self.a
+            ; .arch x64
+            ; cmp rdx, [r12 + rax + tag]
+            ; jne =>slow
+            ; add rcx, [r12 + rax + TLB_ADDEND]
         );
     }
 
@@ -833,12 +880,7 @@ impl Emitter {
         self.addr_and_entry(i, size);
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
-        dynasm!(self.a
-            ; .arch x64
-            ; cmp rdx, [rax + TLB_READ]
-            ; jne =>slow
-            ; add rcx, [rax + TLB_ADDEND]
-        );
+        self.tlb_hit(TLB_READ, slow);
         let d = if i.rd == 0 { 0 } else { self.dest(i.rd) };
         match (size, signed) {
             (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [rcx]),
@@ -859,12 +901,7 @@ impl Emitter {
         self.addr_and_entry(i, size);
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
-        dynasm!(self.a
-            ; .arch x64
-            ; cmp rdx, [rax + TLB_WRITE]
-            ; jne =>slow
-            ; add rcx, [rax + TLB_ADDEND]
-        );
+        self.tlb_hit(TLB_WRITE, slow);
         let v = match self.src(i.rs2) {
             Src::Zero => {
                 dynasm!(self.a ; .arch x64 ; xor edx, edx);
@@ -872,7 +909,7 @@ impl Emitter {
             }
             Src::Reg(h) => h,
             Src::Mem(d) => {
-                dynasm!(self.a ; .arch x64 ; mov rdx, [r12 + d]);
+                dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + d]);
                 2
             }
         };
@@ -892,15 +929,15 @@ impl Emitter {
     fn cmp_regs(&mut self, r1: u8, r2: u8) {
         match (self.src(r1), self.src(r2)) {
             (Src::Reg(a), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), Rq(b)),
-            (Src::Reg(a), Src::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), [r12 + m]),
-            (Src::Mem(m), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp [r12 + m], Rq(b)),
+            (Src::Reg(a), Src::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(a), [rbx + m]),
+            (Src::Mem(m), Src::Reg(b)) => dynasm!(self.a ; .arch x64 ; cmp [rbx + m], Rq(b)),
             (Src::Reg(a), Src::Zero) => dynasm!(self.a ; .arch x64 ; test Rq(a), Rq(a)),
-            (Src::Mem(m), Src::Zero) => dynasm!(self.a ; .arch x64 ; cmp QWORD [r12 + m], 0),
+            (Src::Mem(m), Src::Zero) => dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + m], 0),
             (_, b) => {
                 self.load_to(0, r1);
                 match b {
                     Src::Reg(b) => dynasm!(self.a ; .arch x64 ; cmp rax, Rq(b)),
-                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; cmp rax, [r12 + m]),
+                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; cmp rax, [rbx + m]),
                     Src::Zero => dynasm!(self.a ; .arch x64 ; test rax, rax),
                 }
             }
@@ -994,9 +1031,9 @@ impl Emitter {
                     (Src::Zero, _) => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
                     (Src::Reg(h), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h)),
                     (Src::Reg(h), _) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
-                    (Src::Mem(m), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), [r12 + m]),
+                    (Src::Mem(m), Srli) => dynasm!(self.a ; .arch x64 ; mov Rd(d), [rbx + m]),
                     (Src::Mem(m), _) => {
-                        dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m])
+                        dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rbx + m])
                     }
                 }
                 self.store_from(d, rd);
@@ -1131,7 +1168,7 @@ macro_rules! rr64 {
     ($a:expr, $op:ident, $d:expr, $s:expr) => {
         match $s {
             Src::Reg(s) => dynasm!($a ; .arch x64 ; $op Rq($d), Rq(s)),
-            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rq($d), QWORD [r12 + m]),
+            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rq($d), QWORD [rbx + m]),
             Src::Zero => unreachable!("x0 operands are materialised by rhs()"),
         }
     };
@@ -1143,7 +1180,7 @@ macro_rules! rr32 {
     ($a:expr, $op:ident, $d:expr, $s:expr) => {{
         match $s {
             Src::Reg(s) => dynasm!($a ; .arch x64 ; $op Rd($d), Rd(s)),
-            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rd($d), DWORD [r12 + m]),
+            Src::Mem(m) => dynasm!($a ; .arch x64 ; $op Rd($d), DWORD [rbx + m]),
             Src::Zero => unreachable!("x0 operands are materialised by rhs()"),
         }
     }};
@@ -1427,7 +1464,7 @@ impl Emitter {
                 self.reading32 = false;
                 match s {
                     Src::Reg(h) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
-                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [r12 + m]),
+                    Src::Mem(m) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rbx + m]),
                     Src::Zero => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
                 }
                 self.store_from(d, i.rd);

@@ -53,7 +53,7 @@
 //! written through the integer emitter's `get`/`put`/`addr_and_entry`, which know where each
 //! guest register lives in the block (a host register or the hart state).
 
-use super::{Emitter, TLB_ADDEND, TLB_READ, TLB_WRITE};
+use super::{Emitter, TLB_READ, TLB_WRITE};
 use crate::csr::{mstatus, Csrs};
 use crate::decode::{Insn, Op};
 use crate::hart::{Hart, HartState};
@@ -65,8 +65,8 @@ const OFF_CSR: usize = offset_of!(Hart, csr);
 const OFF_MSTATUS: i32 = (OFF_CSR + offset_of!(Csrs, mstatus)) as i32;
 const OFF_FRM: i32 = (OFF_CSR + offset_of!(Csrs, frm)) as i32;
 const OFF_FFLAGS: i32 = (OFF_CSR + offset_of!(Csrs, fflags)) as i32;
-/// Offset of f[0] from r12 (which points at x[0]).
-const F_FROM_X: i32 = (offset_of!(HartState, f) - offset_of!(HartState, x)) as i32;
+/// Offset of f[0] from rbx (the hart).
+const OFF_F: i32 = (offset_of!(Hart, state) + offset_of!(HartState, f)) as i32;
 /// mstatus.FS: both bits set is Dirty, zero is Off. The field lies in the low dword.
 const FS: i32 = mstatus::FS as i32;
 const _: () = assert!(mstatus::FS <= i32::MAX as u64);
@@ -132,7 +132,7 @@ impl FpState {
 enum FSrc {
     /// An xmm register caching it.
     Xmm(u8),
-    /// The hart state, `[r12 + disp]`.
+    /// The hart state, `[rbx + disp]`.
     Mem(i32),
 }
 
@@ -141,7 +141,7 @@ macro_rules! xop {
     ($a:expr, $op:ident, $x:expr, $src:expr, $w:ident) => {
         match $src {
             FSrc::Xmm(k) => dynasm!($a ; .arch x64 ; $op Rx($x), Rx(k)),
-            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op Rx($x), $w [r12 + d]),
+            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op Rx($x), $w [rbx + d]),
         }
     };
 }
@@ -151,14 +151,14 @@ macro_rules! xop_rax {
     ($a:expr, $op:ident, $src:expr, $w:ident) => {
         match $src {
             FSrc::Xmm(k) => dynasm!($a ; .arch x64 ; $op rax, Rx(k)),
-            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op rax, $w [r12 + d]),
+            FSrc::Mem(d) => dynasm!($a ; .arch x64 ; $op rax, $w [rbx + d]),
         }
     };
 }
 
-/// Displacement of f[r] from r12.
+/// Displacement of f[r] from rbx.
 fn fd(r: u8) -> i32 {
-    F_FROM_X + 8 * r as i32
+    OFF_F + 8 * r as i32
 }
 
 /// Which rounding modes an inline emission accepts.
@@ -391,9 +391,9 @@ impl Emitter {
             if let Some((r, single)) = e {
                 let (x, d) = (XMM_CACHE_FIRST + k as u8, fd(r));
                 if single {
-                    dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [r12 + d]);
+                    dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [rbx + d]);
                 } else {
-                    dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [r12 + d]);
+                    dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [rbx + d]);
                 }
             }
         }
@@ -413,7 +413,7 @@ impl Emitter {
         let d = fd(r) + 4;
         dynasm!(self.a
             ; .arch x64
-            ; cmp DWORD [r12 + d], -1
+            ; cmp DWORD [rbx + d], -1
             ; jne =>slow
         );
     }
@@ -536,14 +536,14 @@ impl Emitter {
                         if single {
                             dynasm!(self.a
                                 ; .arch x64
-                                ; mov eax, DWORD [r12 + d]
+                                ; mov eax, DWORD [rbx + d]
                                 ; add eax, eax
                                 ; jz =>ok
                             );
                         } else {
                             dynasm!(self.a
                                 ; .arch x64
-                                ; mov rax, QWORD [r12 + d]
+                                ; mov rax, QWORD [rbx + d]
                                 ; add rax, rax
                                 ; jz =>ok
                             );
@@ -569,8 +569,8 @@ impl Emitter {
     fn fp_get(&mut self, x: u8, r: u8, single: bool) {
         match (self.fp_src(r, single), single) {
             (FSrc::Xmm(k), _) => dynasm!(self.a ; .arch x64 ; movaps Rx(x), Rx(k)),
-            (FSrc::Mem(d), true) => dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [r12 + d]),
-            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [r12 + d]),
+            (FSrc::Mem(d), true) => dynasm!(self.a ; .arch x64 ; movss Rx(x), DWORD [rbx + d]),
+            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [rbx + d]),
         }
     }
 
@@ -580,11 +580,11 @@ impl Emitter {
         if single {
             dynasm!(self.a
                 ; .arch x64
-                ; movss DWORD [r12 + d], Rx(x)
-                ; mov DWORD [r12 + d + 4], -1
+                ; movss DWORD [rbx + d], Rx(x)
+                ; mov DWORD [rbx + d + 4], -1
             );
         } else {
-            dynasm!(self.a ; .arch x64 ; movsd QWORD [r12 + d], Rx(x));
+            dynasm!(self.a ; .arch x64 ; movsd QWORD [rbx + d], Rx(x));
         }
         let k = self.fp_cache_slot(r, single);
         dynasm!(self.a ; .arch x64 ; movaps Rx(k), Rx(x));
@@ -605,25 +605,20 @@ impl Emitter {
         let (slow, done) = self.fp_begin(RmCheck::None);
         self.addr_and_entry(i, size);
         let d = fd(i.rd);
-        dynasm!(self.a
-            ; .arch x64
-            ; cmp rdx, [rax + TLB_READ]
-            ; jne =>slow
-            ; add rcx, [rax + TLB_ADDEND]
-        );
+        self.tlb_hit(TLB_READ, slow);
         let x = self.fp_cache_slot(i.rd, size == 4);
         if size == 8 {
             dynasm!(self.a
                 ; .arch x64
                 ; movsd Rx(x), QWORD [rcx]
-                ; movsd QWORD [r12 + d], Rx(x)
+                ; movsd QWORD [rbx + d], Rx(x)
             );
         } else {
             dynasm!(self.a
                 ; .arch x64
                 ; movss Rx(x), DWORD [rcx]
-                ; movss DWORD [r12 + d], Rx(x)
-                ; mov DWORD [r12 + d + 4], -1
+                ; movss DWORD [rbx + d], Rx(x)
+                ; mov DWORD [rbx + d + 4], -1
             );
         }
         self.fp_end(i, slow, done, Writes::F);
@@ -635,12 +630,7 @@ impl Emitter {
         let (slow, done) = self.fp_begin(RmCheck::None);
         self.addr_and_entry(i, size);
         let d = fd(i.rs2);
-        dynasm!(self.a
-            ; .arch x64
-            ; cmp rdx, [rax + TLB_WRITE]
-            ; jne =>slow
-            ; add rcx, [rax + TLB_ADDEND]
-        );
+        self.tlb_hit(TLB_WRITE, slow);
         // fsw stores the low 32 bits whatever they hold (no unboxing, spec 14.2).
         let cached = if size == 8 {
             self.fp.lookup(i.rs2, false)
@@ -652,12 +642,12 @@ impl Emitter {
             (Some(k), _) => dynasm!(self.a ; .arch x64 ; movss DWORD [rcx], Rx(k)),
             (None, 8) => dynasm!(self.a
                 ; .arch x64
-                ; mov rdx, QWORD [r12 + d]
+                ; mov rdx, QWORD [rbx + d]
                 ; mov QWORD [rcx], rdx
             ),
             (None, _) => dynasm!(self.a
                 ; .arch x64
-                ; mov edx, DWORD [r12 + d]
+                ; mov edx, DWORD [rbx + d]
                 ; mov DWORD [rcx], edx
             ),
         }
@@ -852,8 +842,8 @@ impl Emitter {
         // rcx <- the sign bit to give the result (in place), rax <- rs1 without its sign.
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, QWORD [r12 + d1]
-            ; mov rcx, QWORD [r12 + d2]
+            ; mov rax, QWORD [rbx + d1]
+            ; mov rcx, QWORD [rbx + d2]
         );
         match i.op {
             FsgnjS | FsgnjD => {}
@@ -870,9 +860,9 @@ impl Emitter {
         );
         if single {
             // The upper half of rax is rs1's box (all ones).
-            dynasm!(self.a ; .arch x64 ; mov DWORD [r12 + dd], eax ; mov DWORD [r12 + dd + 4], -1);
+            dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + dd], eax ; mov DWORD [rbx + dd + 4], -1);
         } else {
-            dynasm!(self.a ; .arch x64 ; mov QWORD [r12 + dd], rax);
+            dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + dd], rax);
         }
         self.fp.forget(i.rd);
         self.fp_end(i, slow, done, Writes::F);
@@ -885,20 +875,20 @@ impl Emitter {
         let writes = match i.op {
             Op::FmvXD => {
                 let d = fd(i.rs1);
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [r12 + d]);
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + d]);
                 self.put(i.rd);
                 Writes::X
             }
             Op::FmvXW => {
                 let d = fd(i.rs1);
-                dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [r12 + d]);
+                dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rbx + d]);
                 self.put(i.rd);
                 Writes::X
             }
             Op::FmvDX => {
                 self.get(0, i.rs1);
                 let d = fd(i.rd);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [r12 + d], rax);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + d], rax);
                 self.fp.forget(i.rd);
                 Writes::F
             }
@@ -907,8 +897,8 @@ impl Emitter {
                 let d = fd(i.rd);
                 dynasm!(self.a
                     ; .arch x64
-                    ; mov DWORD [r12 + d], eax
-                    ; mov DWORD [r12 + d + 4], -1
+                    ; mov DWORD [rbx + d], eax
+                    ; mov DWORD [rbx + d + 4], -1
                 );
                 self.fp.forget(i.rd);
                 Writes::F
@@ -1060,7 +1050,7 @@ impl Emitter {
                 xop!(self.a, cvtss2sd, 1, s1, DWORD);
             }
             (FSrc::Xmm(k), false) => dynasm!(self.a ; .arch x64 ; movaps xmm1, Rx(k)),
-            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd xmm1, QWORD [r12 + d]),
+            (FSrc::Mem(d), false) => dynasm!(self.a ; .arch x64 ; movsd xmm1, QWORD [rbx + d]),
         }
         dynasm!(self.a
             ; .arch x64
