@@ -87,6 +87,9 @@ impl TraceFlags {
 /// ~5 instructions a block this is well under a millisecond of guest time.
 const BLOCKS_PER_TIMER_CHECK: i32 = 2048;
 
+/// Page-group slots translated code may use at once (`Hart::page_slots`).
+pub(crate) const PAGE_SLOTS: usize = 8;
+
 /// `#[repr(C)]` with `state` first: translated code reaches the guest registers at small
 /// offsets from its hart pointer (one-byte displacements for x0-x15).
 #[repr(C)]
@@ -138,6 +141,9 @@ pub struct Hart {
     /// return to the dispatcher (it keeps `jit_base - instret` in a host register and checks
     /// it at every block entry, chained ones included).
     pub(crate) jit_base: u64,
+    /// Translated code's page-group slots: the TLB addend a group's first access found for
+    /// the page all of the group's accesses lie in, or 0 (see `jit::x86_64`, "page groups").
+    pub(crate) page_slots: [u64; PAGE_SLOTS],
     /// `&signals.attention` as an address, for translated code's entry check.
     pub(crate) attention_addr: usize,
     /// Address of the current privilege's indirect-jump table (`BlockCache::jit_table_addr`)
@@ -189,6 +195,7 @@ impl Hart {
             chain_site: None,
             budget: BLOCKS_PER_TIMER_CHECK,
             jit_base: 0,
+            page_slots: [0; PAGE_SLOTS],
             attention_addr: 0,
             jit_table_addr: 0,
             last_exception: None,

@@ -825,12 +825,77 @@ fn w_results_left_unextended_match_the_interpreter() {
             words.push(w);
         }
         if looped {
-            // Back over the body twice more (a self-loop when it is one block).
-            words.push(encode::i_type(encode::OP_IMM, 18, 0, 18, -1)); // addi s2, s2, -1
-            let bne = 0x0000_1063 | 18 << 15; // bne s2, zero
-            let off = -(((words.len() - body) * 4) as i64);
-            words.push(encode::set_b_offset(bne, off));
+            loop_back(&mut words, body);
         }
         regress(setup, &words);
     }
+}
+
+/// The x86-64 backend checks the TLB once for a group of loads (or stores) through one base
+/// register and lets the group's later accesses reuse the addend it found ("page groups";
+/// the base may move by `addi` in between). Groups here straddle page boundaries, pages
+/// with different permissions (read-only, unmapped) under Sv39, misaligned offsets, bases
+/// overwritten mid-group and self-loops whose base walks across pages: every access must
+/// behave as the interpreter's, with the same traps.
+#[test]
+fn page_groups_match_the_interpreter() {
+    use difftest::machine::{pte_flags, R, RW, U};
+    // a0-a5, sp, s0 (host registers) and t0-t2, t3, s1 (hart state).
+    let pool: [u8; 13] = [10, 11, 12, 13, 14, 15, 2, 8, 5, 6, 7, 28, 9];
+    let mut rng = Rng::new(11);
+    for n in 0..500 {
+        let (priv_, satp) = [(3, 0), (1, 8), (0, 8)][n % 3];
+        let mut setup = m_mode_setup(priv_, satp);
+        let u = if priv_ == 0 { U } else { 0 };
+        // Page 1 read-only, page 3 unmapped (under Sv39).
+        setup.data_pte = [pte_flags(RW) | u, pte_flags(R) | u, pte_flags(RW) | u, 0];
+        let mut words = Vec::new();
+        for &r in &pool {
+            words.extend(encode::li(r, gen::interesting_x(&mut rng)));
+        }
+        // Two or three bases near the data pages' boundaries.
+        let bases: Vec<u8> = (0..2 + rng.below(2)).map(|_| rng.pick(&pool)).collect();
+        for &b in &bases {
+            let page = rng.below(4);
+            let at = DATA + page * 0x1000 + rng.pick(&[0, 8, 0xf80, 0xff8, 0xffc, 0x7f0]);
+            words.extend(encode::li(b, at));
+        }
+        let looped = rng.chance(400);
+        words.extend(encode::li(18, 3)); // s2 counts laps
+        let body = words.len();
+        for _ in 0..24 {
+            let base = rng.pick(&bases);
+            let other = rng.pick(&pool);
+            let off = rng.pick(&[0, 8, 16, 24, -8, -16, 3, 60, -64, 120]);
+            let w = match rng.below(10) {
+                0..=3 => {
+                    let f3 = rng.pick(&[0, 1, 2, 3, 4, 5, 6]); // lb lh lw ld lbu lhu lwu
+                    encode::i_type(encode::LOAD, other, f3, base, off)
+                }
+                4..=6 => {
+                    let f3 = rng.pick(&[0, 1, 2, 3]); // sb sh sw sd
+                    encode::s_type(encode::STORE, f3, base, other, off)
+                }
+                7 => encode::i_type(encode::OP_IMM, base, 0, base, rng.pick(&[8, 16, -8, 64, 3])),
+                // addi/xori on the base (moves it, or ends its groups)
+                8 => encode::i_type(encode::OP_IMM, base, rng.pick(&[0, 4]), other, 16),
+                _ => encode::i_type(encode::OP_IMM, other, 0, other, 1),
+            };
+            words.push(w);
+        }
+        if looped {
+            loop_back(&mut words, body);
+        }
+        regress(setup, &words);
+    }
+}
+
+/// Ends a generated body (from word `body` on) with `addi s2, s2, -1; bne s2, zero, body`:
+/// back over the body while the lap counter s2 lasts (a self-loop when the body is one
+/// block).
+fn loop_back(words: &mut Vec<u32>, body: usize) {
+    words.push(encode::i_type(encode::OP_IMM, 18, 0, 18, -1));
+    let bne = 0x0000_1063 | 18 << 15;
+    let off = -(((words.len() - body) * 4) as i64);
+    words.push(encode::set_b_offset(bne, off));
 }

@@ -40,7 +40,7 @@ use super::code::CodeCache;
 use super::helpers::{self, pack_info};
 use super::JitError;
 use crate::decode::{Insn, Op};
-use crate::hart::{Hart, HartState};
+use crate::hart::{Hart, HartState, PAGE_SLOTS};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
 use std::mem::offset_of;
@@ -50,6 +50,7 @@ const OFF_X: i32 = (OFF_STATE + offset_of!(HartState, x)) as i32;
 const OFF_PC: i32 = (OFF_STATE + offset_of!(HartState, pc)) as i32;
 const OFF_INSTRET: i32 = (OFF_STATE + offset_of!(HartState, instret)) as i32;
 const OFF_DATA_TLB: i32 = offset_of!(Hart, data_tlb) as i32;
+const OFF_PAGE_SLOTS: i32 = offset_of!(Hart, page_slots) as i32;
 const OFF_JIT_BASE: i32 = offset_of!(Hart, jit_base) as i32;
 const OFF_ATTENTION: i32 = offset_of!(Hart, attention_addr) as i32;
 const OFF_JIT_TABLE: i32 = offset_of!(Hart, jit_table_addr) as i32;
@@ -281,6 +282,167 @@ enum Src {
     Mem(i32),
 }
 
+/// How an integer load or store takes part in a page group (see `plan_page_groups`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MemRole {
+    Single,
+    /// The group's first access: checks the group's whole range `[x[rs1] + lo,
+    /// x[rs1] + hi)` and fills `Hart::page_slots[slot]`.
+    Anchor {
+        slot: u8,
+        lo: i32,
+        hi: i32,
+    },
+    /// A later access of the group: uses the slot's addend.
+    Member {
+        slot: u8,
+    },
+}
+
+/// The emitter's tracking state at one point of the block (see `Emitter::snapshot`).
+#[derive(Clone)]
+struct EmitState {
+    off: i32,
+    pending: u32,
+    map: [Option<u8>; 32],
+    upper_dirty: u32,
+    sext32: u32,
+    reading32: bool,
+}
+
+/// A grouped access's full check, emitted after the block's code (`emit_deferred`).
+struct Deferred {
+    entry: dynasmrt::DynamicLabel,
+    resume: dynasmrt::DynamicLabel,
+    insn: Insn,
+    /// An anchor's slot, set to 0 (its check failed) before the full access.
+    clear_slot: Option<u8>,
+    state: EmitState,
+}
+
+/// Displacement of `Hart::page_slots[slot]` from rbx.
+fn slot_off(slot: u8) -> i32 {
+    OFF_PAGE_SLOTS + 8 * slot as i32
+}
+
+/// Size and kind (true: store) of an integer load or store.
+fn int_access(op: Op) -> Option<(i64, bool)> {
+    use Op::*;
+    Some(match op {
+        Lb | Lbu => (1, false),
+        Lh | Lhu => (2, false),
+        Lw | Lwu => (4, false),
+        Ld => (8, false),
+        Sb => (1, true),
+        Sh => (2, true),
+        Sw => (4, true),
+        Sd => (8, true),
+        _ => return None,
+    })
+}
+
+/// The widest range a page group may cover: the wider, the more often it straddles a page
+/// boundary (then every member takes its full check).
+const MAX_GROUP_SPAN: i64 = 512;
+
+/// Sorts a block's integer loads and stores into page groups: accesses of one kind (loads
+/// or stores) through the same base register, whose value changes in between only by
+/// `addi base, base, imm` (tracked), and whose offsets fit in `MAX_GROUP_SPAN` bytes. The
+/// first access of a group checks the TLB once for the whole range; the others reuse its
+/// addend (`Emitter::grouped_addr`). A group needs a free slot for its whole life (from its
+/// first to its last access); without one, or without a second access, accesses stay
+/// single.
+fn plan_page_groups(insns: &[Insn]) -> Vec<MemRole> {
+    struct Group {
+        base: u8,
+        store: bool,
+        /// Instruction index of the first access.
+        anchor: usize,
+        /// x[base] now minus x[base] at the anchor.
+        delta: i64,
+        lo: i64,
+        hi: i64,
+        members: Vec<usize>,
+    }
+    let mut open: Vec<Group> = Vec::new();
+    let mut closed: Vec<Group> = Vec::new();
+    for (k, i) in insns.iter().enumerate() {
+        if let Some((size, store)) = int_access(i.op) {
+            if i.rs1 != 0 {
+                let at = open
+                    .iter()
+                    .position(|g| g.base == i.rs1 && g.store == store);
+                let mut joined = false;
+                if let Some(at) = at {
+                    let g = &mut open[at];
+                    let a = g.delta + i.imm;
+                    let (lo, hi) = (g.lo.min(a), g.hi.max(a + size));
+                    if hi - lo <= MAX_GROUP_SPAN {
+                        (g.lo, g.hi) = (lo, hi);
+                        g.members.push(k);
+                        joined = true;
+                    } else {
+                        closed.push(open.swap_remove(at));
+                    }
+                }
+                if !joined && i.imm.unsigned_abs() <= i32::MAX as u64 / 2 {
+                    open.push(Group {
+                        base: i.rs1,
+                        store,
+                        anchor: k,
+                        delta: 0,
+                        lo: i.imm,
+                        hi: i.imm + size,
+                        members: Vec::new(),
+                    });
+                }
+            }
+        }
+        // What the instruction writes ends the groups based on that register, except for
+        // addi base, base, imm, whose change is tracked.
+        let writes = !is_int_store(i.op) && !matches!(i.op, Op::Fsw | Op::Fsd) && i.rd != 0;
+        if writes {
+            if i.op == Op::Addi && i.rs1 == i.rd {
+                for g in open.iter_mut().filter(|g| g.base == i.rd) {
+                    g.delta += i.imm;
+                }
+                // Keep the tracked offsets far from the i32 displacements they become.
+                let far = |g: &Group| g.delta.unsigned_abs() > i32::MAX as u64 / 2;
+                while let Some(at) = open.iter().position(far) {
+                    closed.push(open.swap_remove(at));
+                }
+            } else {
+                while let Some(at) = open.iter().position(|g| g.base == i.rd) {
+                    closed.push(open.swap_remove(at));
+                }
+            }
+        }
+    }
+    closed.append(&mut open);
+    closed.retain(|g| !g.members.is_empty());
+    closed.sort_by_key(|g| g.anchor);
+    let mut roles = vec![MemRole::Single; insns.len()];
+    // The last instruction index each slot is busy until (None: free).
+    let mut busy: [Option<usize>; PAGE_SLOTS] = [None; PAGE_SLOTS];
+    for g in closed {
+        let last = *g.members.last().expect("members");
+        let Some(slot) = busy.iter().position(|b| b.is_none_or(|end| end < g.anchor)) else {
+            continue;
+        };
+        busy[slot] = Some(last);
+        let slot = slot as u8;
+        roles[g.anchor] = MemRole::Anchor {
+            slot,
+            lo: g.lo as i32,
+            hi: g.hi as i32,
+        };
+        for m in g.members {
+            roles[m] = MemRole::Member { slot };
+        }
+    }
+    roles
+}
+
 /// A load or store's call to its slow-path helper, emitted after the block's code.
 struct SlowPath {
     entry: dynasmrt::DynamicLabel,
@@ -334,6 +496,14 @@ struct Emitter {
     sext32: u32,
     /// The operands being read feed a W operation (their upper halves do not matter).
     reading32: bool,
+    /// Each instruction's part in the block's page groups (`plan_page_groups`).
+    roles: Vec<MemRole>,
+    /// Index of the instruction being emitted.
+    k: usize,
+    /// The state a grouped access's fast path branched to its full check with.
+    branch_state: Option<EmitState>,
+    /// Full checks of grouped accesses, emitted after the block's code.
+    deferred: Vec<Deferred>,
 }
 
 /// Translates one block for host address `at`; `page_off` is the offset of its first
@@ -400,6 +570,10 @@ pub fn emit_block_for(
         sext32: 0,
         lazy_rd: false,
         reading32: false,
+        roles: plan_page_groups(insns),
+        k: 0,
+        branch_state: None,
+        deferred: Vec::new(),
     };
     if e.self_loop {
         e.check();
@@ -420,6 +594,7 @@ pub fn emit_block_for(
             k += 2;
             continue;
         }
+        e.k = k;
         let lazy = lazy_ok(i.op);
         if !lazy {
             e.settle();
@@ -461,6 +636,7 @@ pub fn emit_block_for(
             ; jmp extern exit_sync
         );
     }
+    e.emit_deferred();
     for s in std::mem::take(&mut e.slow) {
         let (info, helper) = (s.info as i64, s.helper as i64);
         dynasm!(e.a ; .arch x64 ; =>s.entry);
@@ -877,10 +1053,31 @@ impl Emitter {
     }
 
     fn load(&mut self, i: &Insn, size: usize, signed: bool) {
+        match self.grouped_addr(i, size, TLB_READ) {
+            Some(full) => {
+                let d = self.load_rcx(i, size, signed);
+                self.store_from(d, i.rd);
+                self.defer_full(i, full);
+            }
+            None => self.load_checked(i, size, signed),
+        }
+        self.pending += 1;
+    }
+
+    /// A load on its own: the inline TLB check, then the helper on a miss.
+    fn load_checked(&mut self, i: &Insn, size: usize, signed: bool) {
         self.addr_and_entry(i, size);
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         self.tlb_hit(TLB_READ, slow);
+        let d = self.load_rcx(i, size, signed);
+        self.store_from(d, i.rd);
+        let info = pack_info(size, signed, i.len, i.rd, self.off, self.pending);
+        self.slow_path(slow, dirty, helpers::load as *const () as usize, info);
+    }
+
+    /// Loads from host address rcx into x[rd]'s register (or rax); returns that register.
+    fn load_rcx(&mut self, i: &Insn, size: usize, signed: bool) -> u8 {
         let d = if i.rd == 0 { 0 } else { self.dest(i.rd) };
         match (size, signed) {
             (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [rcx]),
@@ -891,17 +1088,34 @@ impl Emitter {
             (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [rcx]),
             _ => dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD [rcx]),
         }
-        self.store_from(d, i.rd);
-        let info = pack_info(size, signed, i.len, i.rd, self.off, self.pending);
-        self.slow_path(slow, dirty, helpers::load as *const () as usize, info);
-        self.pending += 1;
+        d
     }
 
     fn store(&mut self, i: &Insn, size: usize) {
+        match self.grouped_addr(i, size, TLB_WRITE) {
+            Some(full) => {
+                self.store_rcx(i, size);
+                self.defer_full(i, full);
+            }
+            None => self.store_checked(i, size),
+        }
+        self.pending += 1;
+    }
+
+    /// A store on its own: the inline TLB check, then the helper on a miss.
+    fn store_checked(&mut self, i: &Insn, size: usize) {
         self.addr_and_entry(i, size);
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         self.tlb_hit(TLB_WRITE, slow);
+        self.store_rcx(i, size);
+        // The helper reads the value from x[rs2] (written back by the call thunk).
+        let info = pack_info(size, false, i.len, i.rs2, self.off, self.pending);
+        self.slow_path(slow, dirty, helpers::store as *const () as usize, info);
+    }
+
+    /// Stores x[rs2] to host address rcx (clobbers rdx).
+    fn store_rcx(&mut self, i: &Insn, size: usize) {
         let v = match self.src(i.rs2) {
             Src::Zero => {
                 dynasm!(self.a ; .arch x64 ; xor edx, edx);
@@ -919,10 +1133,153 @@ impl Emitter {
             4 => dynasm!(self.a ; .arch x64 ; mov DWORD [rcx], Rd(v)),
             _ => dynasm!(self.a ; .arch x64 ; mov QWORD [rcx], Rq(v)),
         }
-        // The helper reads the value from x[rs2] (written back by the call thunk).
-        let info = pack_info(size, false, i.len, i.rs2, self.off, self.pending);
-        self.slow_path(slow, dirty, helpers::store as *const () as usize, info);
-        self.pending += 1;
+    }
+
+    /// For a load or store in a page group (`plan_page_groups`): leaves the host address
+    /// in rcx and returns the label of the out-of-line full access the fast path branches
+    /// to when the group's page check failed; None for an access on its own.
+    ///
+    /// - The group's first access checks that the whole range of the group's accesses,
+    ///   `[x[rs1] + lo, x[rs1] + hi)`, lies in the page the TLB maps for this kind of
+    ///   access: the entry is the one for the range's first byte and its tag must match the
+    ///   page of the last byte, so a range that crosses a page (the two pages cannot share an
+    ///   entry) or a flagged or empty tag fails. It keeps the entry's addend in its slot, or
+    ///   0 on a failure.
+    /// - The others add the slot's addend to their address, or take the full check when the
+    ///   slot holds 0.
+    ///
+    /// The addend stays right until the block ends: nothing inside a block changes
+    /// mappings, privilege or mstatus (the instructions that can end their block), and a
+    /// slow path's TLB refill only evicts entries. An access misaligned inside the page runs
+    /// on the host, as the slow path would.
+    fn grouped_addr(&mut self, i: &Insn, size: usize, tag: i32) -> Option<dynasmrt::DynamicLabel> {
+        let _ = size;
+        let role = self.roles.get(self.k).copied().unwrap_or(MemRole::Single);
+        let full = self.a.new_dynamic_label();
+        let imm = i.imm as i32;
+        match role {
+            MemRole::Single => return None,
+            MemRole::Anchor { slot, lo, hi } => {
+                let so = slot_off(slot);
+                let base = match self.src(i.rs1) {
+                    Src::Reg(h) => h,
+                    Src::Mem(d) => {
+                        dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + d]);
+                        1
+                    }
+                    Src::Zero => unreachable!("page groups have a base register"),
+                };
+                dynasm!(self.a ; .arch x64 ; lea rdx, [Rq(base) + lo]);
+                if self.features.bmi2 {
+                    dynasm!(self.a ; .arch x64 ; rorx eax, edx, 7);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov eax, edx ; shr eax, 7);
+                }
+                let last = hi - 1;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; and eax, TLB_INDEX_MASK
+                    ; lea rdx, [Rq(base) + last]
+                    ; and rdx, -4096
+                    ; cmp rdx, [r12 + rax + tag]
+                    ; jne =>full
+                    ; mov rdx, [r12 + rax + TLB_ADDEND]
+                    ; mov [rbx + so], rdx
+                    ; lea rcx, [rdx + Rq(base) + imm]
+                );
+            }
+            MemRole::Member { slot } => {
+                let so = slot_off(slot);
+                let base = self.src(i.rs1);
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rcx, [rbx + so]
+                    ; test rcx, rcx
+                    ; jz =>full
+                );
+                match base {
+                    Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rcx, [rcx + Rq(h) + imm]),
+                    Src::Mem(d) => {
+                        dynasm!(self.a ; .arch x64 ; add rcx, [rbx + d]);
+                        if imm != 0 {
+                            dynasm!(self.a ; .arch x64 ; add rcx, imm);
+                        }
+                    }
+                    Src::Zero => unreachable!("page groups have a base register"),
+                }
+            }
+        }
+        self.branch_state = Some(self.snapshot());
+        Some(full)
+    }
+
+    /// Records the out-of-line full access (`load_checked`/`store_checked`) of the grouped
+    /// access just emitted, entered at `full` with the state the fast path branched with;
+    /// it rejoins here.
+    fn defer_full(&mut self, i: &Insn, full: dynasmrt::DynamicLabel) {
+        let resume = self.a.new_dynamic_label();
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        let state = self.branch_state.take().expect("grouped_addr ran");
+        let clear_slot = match self.roles[self.k] {
+            MemRole::Anchor { slot, .. } => Some(slot),
+            _ => None,
+        };
+        self.deferred.push(Deferred {
+            entry: full,
+            resume,
+            insn: *i,
+            clear_slot,
+            state,
+        });
+    }
+
+    /// What an out-of-line emission must restore to emit code for an earlier point.
+    fn snapshot(&self) -> EmitState {
+        EmitState {
+            off: self.off,
+            pending: self.pending,
+            map: self.map,
+            upper_dirty: self.upper_dirty,
+            sext32: self.sext32,
+            reading32: self.reading32,
+        }
+    }
+
+    fn restore(&mut self, s: &EmitState) {
+        self.off = s.off;
+        self.pending = s.pending;
+        self.map = s.map;
+        self.upper_dirty = s.upper_dirty;
+        self.sext32 = s.sext32;
+        self.reading32 = s.reading32;
+    }
+
+    /// Emits the deferred full accesses of page-group members (before the slow paths,
+    /// which they add to).
+    fn emit_deferred(&mut self) {
+        for d in std::mem::take(&mut self.deferred) {
+            self.restore(&d.state);
+            dynasm!(self.a ; .arch x64 ; =>d.entry);
+            if let Some(slot) = d.clear_slot {
+                let so = slot_off(slot);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + so], 0);
+            }
+            let i = d.insn;
+            match i.op {
+                Op::Lb => self.load_checked(&i, 1, true),
+                Op::Lh => self.load_checked(&i, 2, true),
+                Op::Lw => self.load_checked(&i, 4, true),
+                Op::Ld => self.load_checked(&i, 8, false),
+                Op::Lbu => self.load_checked(&i, 1, false),
+                Op::Lhu => self.load_checked(&i, 2, false),
+                Op::Lwu => self.load_checked(&i, 4, false),
+                _ => {
+                    let (size, _) = int_access(i.op).expect("a grouped access");
+                    self.store_checked(&i, size as usize);
+                }
+            }
+            dynasm!(self.a ; .arch x64 ; jmp =>d.resume);
+        }
     }
 
     /// Sets the flags as `cmp x[r1], x[r2]` does.

@@ -617,4 +617,5 @@ pub fn pte_flags(perm: u64) -> u64 {
 pub const RWX: u64 = PTE_R | PTE_W | PTE_X;
 pub const RX: u64 = PTE_R | PTE_X;
 pub const RW: u64 = PTE_R | PTE_W;
+pub const R: u64 = PTE_R;
 pub const U: u64 = PTE_U;
