@@ -282,6 +282,24 @@ enum Src {
     Mem(i32),
 }
 
+/// Where a load or store's host address is: `base + index + disp` (host registers), or
+/// `base` alone when there is no index (disp is then 0).
+#[derive(Clone, Copy, Debug)]
+struct HostAddr {
+    base: u8,
+    index: Option<u8>,
+    disp: i32,
+}
+
+impl HostAddr {
+    /// rcx itself (after the inline TLB check).
+    const RCX: HostAddr = HostAddr {
+        base: 1,
+        index: None,
+        disp: 0,
+    };
+}
+
 /// How an integer load or store takes part in a page group (see `plan_page_groups`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MemRole {
@@ -1053,9 +1071,9 @@ impl Emitter {
     }
 
     fn load(&mut self, i: &Insn, size: usize, signed: bool) {
-        match self.grouped_addr(i, size, TLB_READ) {
-            Some(full) => {
-                let d = self.load_rcx(i, size, signed);
+        match self.grouped_addr(i, TLB_READ) {
+            Some((full, m)) => {
+                let d = self.load_at(i, size, signed, m);
                 self.store_from(d, i.rd);
                 self.defer_full(i, full);
             }
@@ -1070,31 +1088,49 @@ impl Emitter {
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         self.tlb_hit(TLB_READ, slow);
-        let d = self.load_rcx(i, size, signed);
+        let d = self.load_at(i, size, signed, HostAddr::RCX);
         self.store_from(d, i.rd);
         let info = pack_info(size, signed, i.len, i.rd, self.off, self.pending);
         self.slow_path(slow, dirty, helpers::load as *const () as usize, info);
     }
 
-    /// Loads from host address rcx into x[rd]'s register (or rax); returns that register.
-    fn load_rcx(&mut self, i: &Insn, size: usize, signed: bool) -> u8 {
+    /// Loads from host address `m` into x[rd]'s register (or rax); returns that register.
+    fn load_at(&mut self, i: &Insn, size: usize, signed: bool, m: HostAddr) -> u8 {
         let d = if i.rd == 0 { 0 } else { self.dest(i.rd) };
-        match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [rcx]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [rcx]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), WORD [rcx]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), WORD [rcx]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rcx]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [rcx]),
-            _ => dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD [rcx]),
+        let (b, disp) = (m.base, m.disp);
+        match m.index {
+            None => match (size, signed) {
+                (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [Rq(b)]),
+                (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [Rq(b)]),
+                (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), WORD [Rq(b)]),
+                (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(d), WORD [Rq(b)]),
+                (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [Rq(b)]),
+                (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [Rq(b)]),
+                _ => dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD [Rq(b)]),
+            },
+            Some(x) => match (size, signed) {
+                (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), BYTE [Rq(b) + Rq(x) + disp]),
+                (1, false) => {
+                    dynasm!(self.a ; .arch x64 ; movzx Rd(d), BYTE [Rq(b) + Rq(x) + disp])
+                }
+                (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(d), WORD [Rq(b) + Rq(x) + disp]),
+                (2, false) => {
+                    dynasm!(self.a ; .arch x64 ; movzx Rd(d), WORD [Rq(b) + Rq(x) + disp])
+                }
+                (4, true) => {
+                    dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [Rq(b) + Rq(x) + disp])
+                }
+                (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [Rq(b) + Rq(x) + disp]),
+                _ => dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD [Rq(b) + Rq(x) + disp]),
+            },
         }
         d
     }
 
     fn store(&mut self, i: &Insn, size: usize) {
-        match self.grouped_addr(i, size, TLB_WRITE) {
-            Some(full) => {
-                self.store_rcx(i, size);
+        match self.grouped_addr(i, TLB_WRITE) {
+            Some((full, m)) => {
+                self.store_at(i, size, m);
                 self.defer_full(i, full);
             }
             None => self.store_checked(i, size),
@@ -1108,36 +1144,41 @@ impl Emitter {
         let dirty = self.upper_dirty;
         let slow = self.a.new_dynamic_label();
         self.tlb_hit(TLB_WRITE, slow);
-        self.store_rcx(i, size);
+        self.store_at(i, size, HostAddr::RCX);
         // The helper reads the value from x[rs2] (written back by the call thunk).
         let info = pack_info(size, false, i.len, i.rs2, self.off, self.pending);
         self.slow_path(slow, dirty, helpers::store as *const () as usize, info);
     }
 
-    /// Stores x[rs2] to host address rcx (clobbers rdx).
-    fn store_rcx(&mut self, i: &Insn, size: usize) {
+    /// Stores x[rs2] to host address `m` (clobbers rax).
+    fn store_at(&mut self, i: &Insn, size: usize, m: HostAddr) {
         let v = match self.src(i.rs2) {
             Src::Zero => {
-                dynasm!(self.a ; .arch x64 ; xor edx, edx);
-                2
+                dynasm!(self.a ; .arch x64 ; xor eax, eax);
+                0
             }
             Src::Reg(h) => h,
             Src::Mem(d) => {
-                dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + d]);
-                2
+                dynasm!(self.a ; .arch x64 ; mov rax, [rbx + d]);
+                0
             }
         };
-        match size {
-            1 => dynasm!(self.a ; .arch x64 ; mov BYTE [rcx], Rb(v)),
-            2 => dynasm!(self.a ; .arch x64 ; mov WORD [rcx], Rw(v)),
-            4 => dynasm!(self.a ; .arch x64 ; mov DWORD [rcx], Rd(v)),
-            _ => dynasm!(self.a ; .arch x64 ; mov QWORD [rcx], Rq(v)),
+        let (b, disp) = (m.base, m.disp);
+        match (m.index, size) {
+            (None, 1) => dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(b)], Rb(v)),
+            (None, 2) => dynasm!(self.a ; .arch x64 ; mov WORD [Rq(b)], Rw(v)),
+            (None, 4) => dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(b)], Rd(v)),
+            (None, _) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b)], Rq(v)),
+            (Some(x), 1) => dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(b) + Rq(x) + disp], Rb(v)),
+            (Some(x), 2) => dynasm!(self.a ; .arch x64 ; mov WORD [Rq(b) + Rq(x) + disp], Rw(v)),
+            (Some(x), 4) => dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(b) + Rq(x) + disp], Rd(v)),
+            (Some(x), _) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b) + Rq(x) + disp], Rq(v)),
         }
     }
 
-    /// For a load or store in a page group (`plan_page_groups`): leaves the host address
-    /// in rcx and returns the label of the out-of-line full access the fast path branches
-    /// to when the group's page check failed; None for an access on its own.
+    /// For a load or store in a page group (`plan_page_groups`): returns the label of the
+    /// out-of-line full access the fast path branches to when the group's page check
+    /// failed, and where the host address is after it; None for an access on its own.
     ///
     /// - The group's first access checks that the whole range of the group's accesses,
     ///   `[x[rs1] + lo, x[rs1] + hi)`, lies in the page the TLB maps for this kind of
@@ -1152,12 +1193,11 @@ impl Emitter {
     /// mappings, privilege or mstatus (the instructions that can end their block), and a
     /// slow path's TLB refill only evicts entries. An access misaligned inside the page runs
     /// on the host, as the slow path would.
-    fn grouped_addr(&mut self, i: &Insn, size: usize, tag: i32) -> Option<dynasmrt::DynamicLabel> {
-        let _ = size;
+    fn grouped_addr(&mut self, i: &Insn, tag: i32) -> Option<(dynasmrt::DynamicLabel, HostAddr)> {
         let role = self.roles.get(self.k).copied().unwrap_or(MemRole::Single);
         let full = self.a.new_dynamic_label();
         let imm = i.imm as i32;
-        match role {
+        let at = match role {
             MemRole::Single => return None,
             MemRole::Anchor { slot, lo, hi } => {
                 let so = slot_off(slot);
@@ -1185,8 +1225,12 @@ impl Emitter {
                     ; jne =>full
                     ; mov rdx, [r12 + rax + TLB_ADDEND]
                     ; mov [rbx + so], rdx
-                    ; lea rcx, [rdx + Rq(base) + imm]
                 );
+                HostAddr {
+                    base: 2,
+                    index: Some(base),
+                    disp: imm,
+                }
             }
             MemRole::Member { slot } => {
                 let so = slot_off(slot);
@@ -1198,19 +1242,24 @@ impl Emitter {
                     ; jz =>full
                 );
                 match base {
-                    Src::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rcx, [rcx + Rq(h) + imm]),
+                    Src::Reg(h) => HostAddr {
+                        base: 1,
+                        index: Some(h),
+                        disp: imm,
+                    },
                     Src::Mem(d) => {
                         dynasm!(self.a ; .arch x64 ; add rcx, [rbx + d]);
                         if imm != 0 {
                             dynasm!(self.a ; .arch x64 ; add rcx, imm);
                         }
+                        HostAddr::RCX
                     }
                     Src::Zero => unreachable!("page groups have a base register"),
                 }
             }
-        }
+        };
         self.branch_state = Some(self.snapshot());
-        Some(full)
+        Some((full, at))
     }
 
     /// Records the out-of-line full access (`load_checked`/`store_checked`) of the grouped
