@@ -835,8 +835,9 @@ fn w_results_left_unextended_match_the_interpreter() {
 /// register and lets the group's later accesses reuse the addend it found ("page groups";
 /// the base may move by `addi` in between). Groups here straddle page boundaries, pages
 /// with different permissions (read-only, unmapped) under Sv39, misaligned offsets, bases
-/// overwritten mid-group and self-loops whose base walks across pages: every access must
-/// behave as the interpreter's, with the same traps.
+/// overwritten mid-group, FP values held in host registers across the group's slow paths
+/// and self-loops whose base walks across pages: every access must behave as the
+/// interpreter's, with the same traps.
 #[test]
 fn page_groups_match_the_interpreter() {
     use difftest::machine::{pte_flags, R, RW, U};
@@ -867,11 +868,15 @@ fn page_groups_match_the_interpreter() {
             let base = rng.pick(&bases);
             let other = rng.pick(&pool);
             let off = rng.pick(&[0, 8, 16, 24, -8, -16, 3, 60, -64, 120]);
-            let w = match rng.below(10) {
+            let w = match rng.below(12) {
                 0..=3 => {
                     let f3 = rng.pick(&[0, 1, 2, 3, 4, 5, 6]); // lb lh lw ld lbu lhu lwu
                     encode::i_type(encode::LOAD, other, f3, base, off)
                 }
+                // fld fa5 / fadd.d fa0, fa5, fa5: f registers the backend keeps in xmm
+                // registers across the group's accesses, whose slow paths call Rust.
+                10 => encode::i_type(0x07, 15, 3, base, off),
+                11 => 0x02f7_8553,
                 4..=6 => {
                     let f3 = rng.pick(&[0, 1, 2, 3]); // sb sh sw sd
                     encode::s_type(encode::STORE, f3, base, other, off)

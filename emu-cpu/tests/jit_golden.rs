@@ -142,3 +142,16 @@ fn floating_point_runs_on_sse_with_a_slow_path() {
         0x00a5b427, // fsd fa0, 8(a1)
     ]));
 }
+
+/// A grouped load's out-of-line path may call Rust, which clobbers xmm registers: the f
+/// register cached by the fld is read from the hart state again by the fadd after the
+/// group's loads, not taken from xmm3.
+#[test]
+fn fp_cache_forgotten_across_grouped_accesses() {
+    insta::assert_snapshot!(emit(&[
+        0x0005_b787, // fld fa5, 0(a1)
+        0x0005_3703, // ld a4, 0(a0)
+        0x0085_3683, // ld a3, 8(a0)
+        0x02f7_8553, // fadd.d fa0, fa5, fa5
+    ]));
+}

@@ -1266,6 +1266,8 @@ impl Emitter {
     /// access just emitted, entered at `full` with the state the fast path branched with;
     /// it rejoins here.
     fn defer_full(&mut self, i: &Insn, full: dynasmrt::DynamicLabel) {
+        // The full access's slow path calls Rust, which clobbers the xmm registers.
+        self.fp.forget_all();
         let resume = self.a.new_dynamic_label();
         dynasm!(self.a ; .arch x64 ; =>resume);
         let state = self.branch_state.take().expect("grouped_addr ran");
