@@ -1943,6 +1943,47 @@ impl Emitter {
             SextH => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movsx Rq(d), Rw(d))),
             ZextH => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; movzx Rd(d), Rw(d))),
             Rev8 => self.unop(i, |a, d| dynasm!(a ; .arch x64 ; bswap Rq(d))),
+            // bsf/bsr leave ZF set for a zero input (their result is then undefined): the
+            // cmov supplies the RISC-V answer, the operand width.
+            Ctz => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; bsf Rq(d), Rq(d) ; mov ecx, 64 ; cmovz Rd(d), ecx),
+            ),
+            Ctzw => self.unop(
+                i,
+                |a, d| dynasm!(a ; .arch x64 ; bsf Rd(d), Rd(d) ; mov ecx, 32 ; cmovz Rd(d), ecx),
+            ),
+            // clz = 63 - index of the highest set bit = index ^ 63; 127 ^ 63 = 64 for zero.
+            Clz => self.unop(i, |a, d| {
+                dynasm!(a
+                    ; .arch x64
+                    ; bsr Rq(d), Rq(d)
+                    ; mov ecx, 127
+                    ; cmovz Rd(d), ecx
+                    ; xor Rd(d), 63
+                )
+            }),
+            Clzw => self.unop(i, |a, d| {
+                dynasm!(a
+                    ; .arch x64
+                    ; bsr Rd(d), Rd(d)
+                    ; mov ecx, 63
+                    ; cmovz Rd(d), ecx
+                    ; xor Rd(d), 31
+                )
+            }),
+            // Bytes compared with zero (SSE2; xmm0 and xmm1 are scratch), then inverted.
+            OrcB => self.unop(i, |a, d| {
+                dynasm!(a
+                    ; .arch x64
+                    ; movq xmm0, Rq(d)
+                    ; pxor xmm1, xmm1
+                    ; pcmpeqb xmm1, xmm0
+                    ; pcmpeqb xmm0, xmm0
+                    ; pxor xmm0, xmm1
+                    ; movq Rq(d), xmm0
+                )
+            }),
             SlliUw => self.unop(
                 i,
                 |a, d| dynasm!(a ; .arch x64 ; mov Rd(d), Rd(d) ; shl Rq(d), sh),
@@ -2064,6 +2105,11 @@ fn has_native_alu(op: Op) -> bool {
             | SextH
             | ZextH
             | Rev8
+            | Ctz
+            | Ctzw
+            | Clz
+            | Clzw
+            | OrcB
             | SlliUw
             | Mulh
             | Mulhu
