@@ -1042,6 +1042,123 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; =>done);
     }
 
+    /// An AMO (A extension) as one locked host instruction, or a `lock cmpxchg` loop, on
+    /// a naturally aligned word or doubleword whose page hits the TLB for writes (which
+    /// implies read permission: W without R is reserved). A misaligned address, a miss, MMIO
+    /// or a page holding code runs the interpreter's semantics through `exec_one`. Locked
+    /// x86 instructions are full barriers, so aq and rl hold.
+    fn amo(&mut self, i: &Insn) {
+        use Op::*;
+        let word = matches!(
+            i.op,
+            AmoswapW
+                | AmoaddW
+                | AmoxorW
+                | AmoandW
+                | AmoorW
+                | AmominW
+                | AmomaxW
+                | AmominuW
+                | AmomaxuW
+        );
+        let size: i32 = if word { 4 } else { 8 };
+        self.sync_instret();
+        let slow = self.a.new_dynamic_label();
+        let done = self.a.new_dynamic_label();
+        self.load_to(1, i.rs1);
+        if self.features.bmi2 {
+            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
+        }
+        let mask = -4096 | (size - 1);
+        dynasm!(self.a
+            ; .arch x64
+            ; and eax, TLB_INDEX_MASK
+            ; mov rdx, rcx
+            ; and rdx, mask
+        );
+        self.tlb_hit(TLB_WRITE, slow);
+        // rcx: the host address. rax ends up holding the old value.
+        let b = self.src(i.rs2);
+        match i.op {
+            AmoswapW | AmoswapD | AmoaddW | AmoaddD => {
+                self.load_to(0, i.rs2);
+                match (i.op, word) {
+                    (AmoswapW, _) => dynasm!(self.a ; .arch x64 ; xchg [rcx], eax),
+                    (AmoswapD, _) => dynasm!(self.a ; .arch x64 ; xchg [rcx], rax),
+                    (_, true) => dynasm!(self.a ; .arch x64 ; lock xadd [rcx], eax),
+                    _ => dynasm!(self.a ; .arch x64 ; lock xadd [rcx], rax),
+                }
+            }
+            _ => {
+                // rdx <- op(old in rax, x[rs2]); retried until no other write came between.
+                let again = self.a.new_dynamic_label();
+                if word {
+                    dynasm!(self.a ; .arch x64 ; mov eax, [rcx] ; =>again ; mov edx, eax);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov rax, [rcx] ; =>again ; mov rdx, rax);
+                }
+                self.amo_op(i.op, word, b);
+                if word {
+                    dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], edx ; jne =>again);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], rdx ; jne =>again);
+                }
+            }
+        }
+        if word {
+            dynasm!(self.a ; .arch x64 ; movsxd rax, eax);
+        }
+        self.put(i.rd);
+        dynasm!(self.a
+            ; .arch x64
+            ; sub r15, 1
+            ; jmp =>done
+            ; =>slow
+        );
+        let left = self.fallback(i);
+        debug_assert!(!left, "an AMO does not end its block");
+        dynasm!(self.a ; .arch x64 ; =>done);
+    }
+
+    /// rdx <- op(rdx, x[rs2]) for the cmpxchg-loop AMOs; x[rs2] is read where it lives
+    /// (no scratch register is left for it).
+    fn amo_op(&mut self, op: Op, word: bool, b: Src) {
+        use Op::*;
+        macro_rules! with_b {
+            ($($ins:tt)*) => {
+                match (b, word) {
+                    (Src::Reg(h), false) => dynasm!(self.a ; .arch x64 ; $($ins)* rdx, Rq(h)),
+                    (Src::Reg(h), true) => dynasm!(self.a ; .arch x64 ; $($ins)* edx, Rd(h)),
+                    (Src::Mem(d), false) => dynasm!(self.a ; .arch x64 ; $($ins)* rdx, QWORD [rbx + d]),
+                    (Src::Mem(d), true) => dynasm!(self.a ; .arch x64 ; $($ins)* edx, DWORD [rbx + d]),
+                    (Src::Zero, false) => dynasm!(self.a ; .arch x64 ; $($ins)* rdx, 0),
+                    (Src::Zero, true) => dynasm!(self.a ; .arch x64 ; $($ins)* edx, 0),
+                }
+            };
+        }
+        match op {
+            AmoxorW | AmoxorD => with_b!(xor),
+            AmoandW | AmoandD => with_b!(and),
+            AmoorW | AmoorD => with_b!(or),
+            _ => {
+                // min/max: old (in rdx) against the operand; the operand replaces it when
+                // it wins.
+                with_b!(cmp);
+                let keep = self.a.new_dynamic_label();
+                match op {
+                    AmominW | AmominD => dynasm!(self.a ; .arch x64 ; jle =>keep),
+                    AmomaxW | AmomaxD => dynasm!(self.a ; .arch x64 ; jge =>keep),
+                    AmominuW | AmominuD => dynasm!(self.a ; .arch x64 ; jbe =>keep),
+                    _ => dynasm!(self.a ; .arch x64 ; jae =>keep),
+                }
+                with_b!(mov);
+                dynasm!(self.a ; .arch x64 ; =>keep);
+            }
+        }
+    }
+
     /// Calls the interpreter for this instruction. Returns true if the block always leaves.
     fn fallback(&mut self, i: &Insn) -> bool {
         self.sync_instret();
@@ -1614,6 +1731,9 @@ impl Emitter {
                 self.pending += 1;
             }
             CboZero => self.cbo_zero(i),
+            AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW
+            | AmomaxuW | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD
+            | AmominuD | AmomaxuD => self.amo(i),
             _ => {
                 if self.alu(i) {
                     self.pending += 1;
