@@ -93,7 +93,7 @@ struct Snapshot {
     state: HartState,
     csr: Csrs,
     priv_: Priv,
-    reservation: Option<u64>,
+    reservation: Option<std::num::NonZeroU64>,
     reserved_value: u64,
     /// Only when the block ends in a CSR access (the only way to change PMP).
     pmp: Option<Pmp>,

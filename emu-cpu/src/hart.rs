@@ -109,8 +109,9 @@ pub struct Hart {
     pub(crate) signals: Arc<HartSignals>,
     pub(crate) control: Arc<MachineControl>,
     pub(crate) clock: Clock,
-    /// LR/SC reservation: the physical address of the reserved doubleword/word.
-    pub(crate) reservation: Option<u64>,
+    /// LR/SC reservation: the host address of the reserved doubleword/word. (An
+    /// `Option<NonZeroU64>` is a u64 with 0 for None: translated code reads and writes it.)
+    pub(crate) reservation: Option<std::num::NonZeroU64>,
     /// The value LR read; SC succeeds only if memory still holds it (compare-and-swap).
     pub(crate) reserved_value: u64,
     pub(crate) blocks: BlockCache,

@@ -1076,7 +1076,7 @@ impl Hart {
                         AtomicU64::from_ptr(host as *mut u64).load(Ordering::SeqCst)
                     }
                 };
-                self.reservation = Some(host as u64);
+                self.reservation = std::num::NonZeroU64::new(host as u64);
                 self.reserved_value = v;
                 return Ok(v);
             }
@@ -1087,7 +1087,7 @@ impl Hart {
             // cmpxchg) cannot tell apart. A trap or xRET drops the reservation.
             ScW | ScD => {
                 let (host, code) = self.atomic_host(a, size, Access::Write)?;
-                let ok = self.reservation.take() == Some(host as u64) && {
+                let ok = self.reservation.take().map(|r| r.get()) == Some(host as u64) && {
                     let expect = self.reserved_value;
                     // SAFETY: aligned address inside guest RAM (atomic_host).
                     unsafe {

@@ -52,6 +52,9 @@ const OFF_INSTRET: i32 = (OFF_STATE + offset_of!(HartState, instret)) as i32;
 const OFF_DATA_TLB: i32 = offset_of!(Hart, data_tlb) as i32;
 const OFF_PAGE_SLOTS: i32 = offset_of!(Hart, page_slots) as i32;
 const OFF_PRIV: i32 = offset_of!(Hart, priv_) as i32;
+const OFF_RESERVATION: i32 = offset_of!(Hart, reservation) as i32;
+const OFF_RESERVED_VALUE: i32 = offset_of!(Hart, reserved_value) as i32;
+const _: () = assert!(std::mem::size_of::<Option<std::num::NonZeroU64>>() == 8);
 const OFF_MENVCFG: i32 = (offset_of!(Hart, csr) + offset_of!(crate::csr::Csrs, menvcfg)) as i32;
 const OFF_JIT_BASE: i32 = offset_of!(Hart, jit_base) as i32;
 const OFF_ATTENTION: i32 = offset_of!(Hart, attention_addr) as i32;
@@ -1122,6 +1125,83 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; =>done);
     }
 
+    /// lr/sc (A extension) as the interpreter does them (`exec_atomic`): LR loads and
+    /// records the host address and the value in `Hart::reservation`/`reserved_value`; SC
+    /// takes the reservation and, if it names this address, stores with a `lock cmpxchg`
+    /// against the value LR read. Only for an aligned word whose page hits the TLB (for
+    /// reads for LR, writes for SC); otherwise `exec_one`.
+    fn lr_sc(&mut self, i: &Insn) {
+        use Op::*;
+        let word = matches!(i.op, LrW | ScW);
+        let lr = matches!(i.op, LrW | LrD);
+        let size: i32 = if word { 4 } else { 8 };
+        self.sync_instret();
+        let slow = self.a.new_dynamic_label();
+        let done = self.a.new_dynamic_label();
+        self.load_to(1, i.rs1);
+        if self.features.bmi2 {
+            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
+        }
+        let mask = -4096 | (size - 1);
+        dynasm!(self.a
+            ; .arch x64
+            ; and eax, TLB_INDEX_MASK
+            ; mov rdx, rcx
+            ; and rdx, mask
+        );
+        self.tlb_hit(if lr { TLB_READ } else { TLB_WRITE }, slow);
+        if lr {
+            if word {
+                dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rcx]);
+            } else {
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rcx]);
+            }
+            dynasm!(self.a
+                ; .arch x64
+                ; mov [rbx + OFF_RESERVATION], rcx
+                ; mov [rbx + OFF_RESERVED_VALUE], rax
+            );
+        } else {
+            let fail = self.a.new_dynamic_label();
+            let result = self.a.new_dynamic_label();
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rax, [rbx + OFF_RESERVATION]
+                ; mov QWORD [rbx + OFF_RESERVATION], 0
+                ; cmp rax, rcx
+                ; jne =>fail
+            );
+            self.load_to(2, i.rs2);
+            dynasm!(self.a ; .arch x64 ; mov rax, [rbx + OFF_RESERVED_VALUE]);
+            if word {
+                dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], edx);
+            } else {
+                dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], rdx);
+            }
+            dynasm!(self.a
+                ; .arch x64
+                ; jne =>fail
+                ; xor eax, eax
+                ; jmp =>result
+                ; =>fail
+                ; mov eax, 1
+                ; =>result
+            );
+        }
+        self.put(i.rd);
+        dynasm!(self.a
+            ; .arch x64
+            ; sub r15, 1
+            ; jmp =>done
+            ; =>slow
+        );
+        let left = self.fallback(i);
+        debug_assert!(!left, "lr/sc does not end its block");
+        dynasm!(self.a ; .arch x64 ; =>done);
+    }
+
     /// rdx <- op(rdx, x[rs2]) for the cmpxchg-loop AMOs; x[rs2] is read where it lives
     /// (no scratch register is left for it).
     fn amo_op(&mut self, op: Op, word: bool, b: Src) {
@@ -1734,6 +1814,7 @@ impl Emitter {
             AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW
             | AmomaxuW | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD
             | AmominuD | AmomaxuD => self.amo(i),
+            LrW | LrD | ScW | ScD => self.lr_sc(i),
             _ => {
                 if self.alu(i) {
                     self.pending += 1;
