@@ -10,7 +10,8 @@
 #   RVX_ARGS / QEMU_ARGS   extra emulator arguments (e.g. RVX_ARGS="--accel interp")
 #   MEM=512M     guest RAM (the 64 MiB file lives in tmpfs, which may use half of it)
 #   SMP=1        harts
-#   RUNS=1       boots per emulator; each figure is the best (smallest) of the runs
+#   RUNS=1       boots per emulator (alternating between them); each figure is the best
+#                (smallest) of the runs
 #   TIMEOUT=600  limit per boot in seconds
 #   RVX_BOOT_CACHE  Debian package cache of test-suites/boot/fetch-debian.sh
 # What is measured (both emulators get the same kernel, initramfs, -m, -smp and firmware
@@ -100,9 +101,11 @@ record() { # EMU NAME SECONDS: keep the smallest
     fi
 }
 
-for emu in "${emus[@]}"; do
-    emu_cmd "$emu"
-    for run in $(seq "$RUNS"); do
+# The runs alternate between the emulators (rvx, QEMU, rvx, ...), so a change in the shared
+# host's speed during the benchmark reaches both alike.
+for run in $(seq "$RUNS"); do
+    for emu in "${emus[@]}"; do
+        emu_cmd "$emu"
         log=$work/$emu-$run.log
         echo "boot-bench: $emu run $run/$RUNS: $(printf "%q " "${cmd[@]}")" >&2
         t0=$EPOCHREALTIME
