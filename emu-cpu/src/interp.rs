@@ -316,6 +316,16 @@ pub(crate) fn ends_block(op: Op) -> bool {
     )
 }
 
+/// Bytes an A-extension instruction (LR, SC, AMO) accesses: 4 for the .W forms, else 8.
+pub(crate) fn atomic_size(op: Op) -> usize {
+    use Op::*;
+    match op {
+        LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW
+        | AmominuW | AmomaxuW => 4,
+        _ => 8,
+    }
+}
+
 #[inline(always)]
 fn sext32(v: u64) -> u64 {
     v as i32 as i64 as u64
@@ -1050,20 +1060,8 @@ impl Hart {
 
     fn exec_atomic(&mut self, i: &Insn, a: u64, b: u64) -> Result<u64, Exception> {
         use Op::*;
-        let word = matches!(
-            i.op,
-            LrW | ScW
-                | AmoswapW
-                | AmoaddW
-                | AmoxorW
-                | AmoandW
-                | AmoorW
-                | AmominW
-                | AmomaxW
-                | AmominuW
-                | AmomaxuW
-        );
-        let size = if word { 4 } else { 8 };
+        let size = atomic_size(i.op);
+        let word = size == 4;
         match i.op {
             LrW | LrD => {
                 let (host, _) = self.atomic_host(a, size, Access::Read)?;

@@ -999,50 +999,33 @@ impl Emitter {
     /// page holding code) runs the interpreter's semantics through `exec_one`. Linux clears
     /// pages this way: a thousand fork+execs zero 260 MB.
     fn cbo_zero(&mut self, i: &Insn) {
-        self.sync_instret();
-        let slow = self.a.new_dynamic_label();
-        let done = self.a.new_dynamic_label();
-        let cbze = crate::csr::envcfg::CBZE as i8;
-        self.load_to(1, i.rs1);
-        dynasm!(self.a
-            ; .arch x64
-            ; cmp BYTE [rbx + OFF_PRIV], emu_mmu::Priv::S as i8
-            ; jne =>slow
-            ; test BYTE [rbx + OFF_MENVCFG], cbze
-            ; jz =>slow
-            ; and rcx, -64
-        );
-        if self.features.bmi2 {
-            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
-        } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
-        }
-        dynasm!(self.a
-            ; .arch x64
-            ; and eax, TLB_INDEX_MASK
-            ; mov rdx, rcx
-            ; and rdx, -4096
-        );
-        self.tlb_hit(TLB_WRITE, slow);
-        dynasm!(self.a
-            ; .arch x64
-            ; xor eax, eax
-            ; mov [rcx], rax
-            ; mov [rcx + 8], rax
-            ; mov [rcx + 16], rax
-            ; mov [rcx + 24], rax
-            ; mov [rcx + 32], rax
-            ; mov [rcx + 40], rax
-            ; mov [rcx + 48], rax
-            ; mov [rcx + 56], rax
-            ; sub r15, 1
-            ; jmp =>done
-            ; =>slow
-        );
-        // exec_one counts the instruction itself; both paths join with nothing pending.
-        let left = self.fallback(i);
-        debug_assert!(!left, "cbo.zero does not end its block");
-        dynasm!(self.a ; .arch x64 ; =>done);
+        self.native_or_fallback(i, |e, slow| {
+            let cbze = crate::csr::envcfg::CBZE as i8;
+            dynasm!(e.a
+                ; .arch x64
+                ; cmp BYTE [rbx + OFF_PRIV], emu_mmu::Priv::S as i8
+                ; jne =>slow
+                ; test BYTE [rbx + OFF_MENVCFG], cbze
+                ; jz =>slow
+            );
+            // The block's address: rs1 with its low six bits cleared.
+            e.load_to(1, i.rs1);
+            dynasm!(e.a ; .arch x64 ; and rcx, -64);
+            e.tlb_index_and_tag(-4096);
+            e.tlb_hit(TLB_WRITE, slow);
+            dynasm!(e.a
+                ; .arch x64
+                ; xor eax, eax
+                ; mov [rcx], rax
+                ; mov [rcx + 8], rax
+                ; mov [rcx + 16], rax
+                ; mov [rcx + 24], rax
+                ; mov [rcx + 32], rax
+                ; mov [rcx + 40], rax
+                ; mov [rcx + 48], rax
+                ; mov [rcx + 56], rax
+            );
+        });
     }
 
     /// An AMO (A extension) as one locked host instruction, or a `lock cmpxchg` loop, on
@@ -1052,77 +1035,43 @@ impl Emitter {
     /// x86 instructions are full barriers, so aq and rl hold.
     fn amo(&mut self, i: &Insn) {
         use Op::*;
-        let word = matches!(
-            i.op,
-            AmoswapW
-                | AmoaddW
-                | AmoxorW
-                | AmoandW
-                | AmoorW
-                | AmominW
-                | AmomaxW
-                | AmominuW
-                | AmomaxuW
-        );
-        let size: i32 = if word { 4 } else { 8 };
-        self.sync_instret();
-        let slow = self.a.new_dynamic_label();
-        let done = self.a.new_dynamic_label();
-        self.load_to(1, i.rs1);
-        if self.features.bmi2 {
-            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
-        } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
-        }
-        let mask = -4096 | (size - 1);
-        dynasm!(self.a
-            ; .arch x64
-            ; and eax, TLB_INDEX_MASK
-            ; mov rdx, rcx
-            ; and rdx, mask
-        );
-        self.tlb_hit(TLB_WRITE, slow);
-        // rcx: the host address. rax ends up holding the old value.
-        let b = self.src(i.rs2);
-        match i.op {
-            AmoswapW | AmoswapD | AmoaddW | AmoaddD => {
-                self.load_to(0, i.rs2);
-                match (i.op, word) {
-                    (AmoswapW, _) => dynasm!(self.a ; .arch x64 ; xchg [rcx], eax),
-                    (AmoswapD, _) => dynasm!(self.a ; .arch x64 ; xchg [rcx], rax),
-                    (_, true) => dynasm!(self.a ; .arch x64 ; lock xadd [rcx], eax),
-                    _ => dynasm!(self.a ; .arch x64 ; lock xadd [rcx], rax),
+        let word = crate::interp::atomic_size(i.op) == 4;
+        self.native_or_fallback(i, |e, slow| {
+            e.rs1_host(i, -4096 | if word { 3 } else { 7 }, TLB_WRITE, slow);
+            // rcx: the host address. rax ends up holding the old value.
+            let b = e.src(i.rs2);
+            match i.op {
+                AmoswapW | AmoswapD | AmoaddW | AmoaddD => {
+                    e.load_to(0, i.rs2);
+                    match (i.op, word) {
+                        (AmoswapW, _) => dynasm!(e.a ; .arch x64 ; xchg [rcx], eax),
+                        (AmoswapD, _) => dynasm!(e.a ; .arch x64 ; xchg [rcx], rax),
+                        (_, true) => dynasm!(e.a ; .arch x64 ; lock xadd [rcx], eax),
+                        _ => dynasm!(e.a ; .arch x64 ; lock xadd [rcx], rax),
+                    }
+                }
+                _ => {
+                    // rdx <- op(old in rax, x[rs2]); retried until no other write came
+                    // between.
+                    let again = e.a.new_dynamic_label();
+                    if word {
+                        dynasm!(e.a ; .arch x64 ; mov eax, [rcx] ; =>again ; mov edx, eax);
+                    } else {
+                        dynasm!(e.a ; .arch x64 ; mov rax, [rcx] ; =>again ; mov rdx, rax);
+                    }
+                    e.amo_op(i.op, word, b);
+                    if word {
+                        dynasm!(e.a ; .arch x64 ; lock cmpxchg [rcx], edx ; jne =>again);
+                    } else {
+                        dynasm!(e.a ; .arch x64 ; lock cmpxchg [rcx], rdx ; jne =>again);
+                    }
                 }
             }
-            _ => {
-                // rdx <- op(old in rax, x[rs2]); retried until no other write came between.
-                let again = self.a.new_dynamic_label();
-                if word {
-                    dynasm!(self.a ; .arch x64 ; mov eax, [rcx] ; =>again ; mov edx, eax);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; mov rax, [rcx] ; =>again ; mov rdx, rax);
-                }
-                self.amo_op(i.op, word, b);
-                if word {
-                    dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], edx ; jne =>again);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], rdx ; jne =>again);
-                }
+            if word {
+                dynasm!(e.a ; .arch x64 ; movsxd rax, eax);
             }
-        }
-        if word {
-            dynasm!(self.a ; .arch x64 ; movsxd rax, eax);
-        }
-        self.put(i.rd);
-        dynasm!(self.a
-            ; .arch x64
-            ; sub r15, 1
-            ; jmp =>done
-            ; =>slow
-        );
-        let left = self.fallback(i);
-        debug_assert!(!left, "an AMO does not end its block");
-        dynasm!(self.a ; .arch x64 ; =>done);
+            e.put(i.rd);
+        });
     }
 
     /// lr/sc (A extension) as the interpreter does them (`exec_atomic`): LR loads and
@@ -1132,74 +1081,51 @@ impl Emitter {
     /// reads for LR, writes for SC); otherwise `exec_one`.
     fn lr_sc(&mut self, i: &Insn) {
         use Op::*;
-        let word = matches!(i.op, LrW | ScW);
+        let word = crate::interp::atomic_size(i.op) == 4;
         let lr = matches!(i.op, LrW | LrD);
-        let size: i32 = if word { 4 } else { 8 };
-        self.sync_instret();
-        let slow = self.a.new_dynamic_label();
-        let done = self.a.new_dynamic_label();
-        self.load_to(1, i.rs1);
-        if self.features.bmi2 {
-            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
-        } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
-        }
-        let mask = -4096 | (size - 1);
-        dynasm!(self.a
-            ; .arch x64
-            ; and eax, TLB_INDEX_MASK
-            ; mov rdx, rcx
-            ; and rdx, mask
-        );
-        self.tlb_hit(if lr { TLB_READ } else { TLB_WRITE }, slow);
-        if lr {
-            if word {
-                dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rcx]);
+        self.native_or_fallback(i, |e, slow| {
+            let mask = -4096 | if word { 3 } else { 7 };
+            e.rs1_host(i, mask, if lr { TLB_READ } else { TLB_WRITE }, slow);
+            if lr {
+                if word {
+                    dynasm!(e.a ; .arch x64 ; movsxd rax, DWORD [rcx]);
+                } else {
+                    dynasm!(e.a ; .arch x64 ; mov rax, QWORD [rcx]);
+                }
+                dynasm!(e.a
+                    ; .arch x64
+                    ; mov [rbx + OFF_RESERVATION], rcx
+                    ; mov [rbx + OFF_RESERVED_VALUE], rax
+                );
             } else {
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rcx]);
+                let fail = e.a.new_dynamic_label();
+                let result = e.a.new_dynamic_label();
+                dynasm!(e.a
+                    ; .arch x64
+                    ; mov rax, [rbx + OFF_RESERVATION]
+                    ; mov QWORD [rbx + OFF_RESERVATION], 0
+                    ; cmp rax, rcx
+                    ; jne =>fail
+                );
+                e.load_to(2, i.rs2);
+                dynasm!(e.a ; .arch x64 ; mov rax, [rbx + OFF_RESERVED_VALUE]);
+                if word {
+                    dynasm!(e.a ; .arch x64 ; lock cmpxchg [rcx], edx);
+                } else {
+                    dynasm!(e.a ; .arch x64 ; lock cmpxchg [rcx], rdx);
+                }
+                dynasm!(e.a
+                    ; .arch x64
+                    ; jne =>fail
+                    ; xor eax, eax
+                    ; jmp =>result
+                    ; =>fail
+                    ; mov eax, 1
+                    ; =>result
+                );
             }
-            dynasm!(self.a
-                ; .arch x64
-                ; mov [rbx + OFF_RESERVATION], rcx
-                ; mov [rbx + OFF_RESERVED_VALUE], rax
-            );
-        } else {
-            let fail = self.a.new_dynamic_label();
-            let result = self.a.new_dynamic_label();
-            dynasm!(self.a
-                ; .arch x64
-                ; mov rax, [rbx + OFF_RESERVATION]
-                ; mov QWORD [rbx + OFF_RESERVATION], 0
-                ; cmp rax, rcx
-                ; jne =>fail
-            );
-            self.load_to(2, i.rs2);
-            dynasm!(self.a ; .arch x64 ; mov rax, [rbx + OFF_RESERVED_VALUE]);
-            if word {
-                dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], edx);
-            } else {
-                dynasm!(self.a ; .arch x64 ; lock cmpxchg [rcx], rdx);
-            }
-            dynasm!(self.a
-                ; .arch x64
-                ; jne =>fail
-                ; xor eax, eax
-                ; jmp =>result
-                ; =>fail
-                ; mov eax, 1
-                ; =>result
-            );
-        }
-        self.put(i.rd);
-        dynasm!(self.a
-            ; .arch x64
-            ; sub r15, 1
-            ; jmp =>done
-            ; =>slow
-        );
-        let left = self.fallback(i);
-        debug_assert!(!left, "lr/sc does not end its block");
-        dynasm!(self.a ; .arch x64 ; =>done);
+            e.put(i.rd);
+        });
     }
 
     /// rdx <- op(rdx, x[rs2]) for the cmpxchg-loop AMOs; x[rs2] is read where it lives
@@ -1279,7 +1205,12 @@ impl Emitter {
                 }
             }
         }
-        let mask = -4096i32 | (size as i32 - 1);
+        self.tlb_index_and_tag(-4096 | (size as i32 - 1));
+    }
+
+    /// For the address in rcx: rax <- its TLB entry's offset in the table, rdx <- the page
+    /// and the bits of `mask` below it (alignment) to compare with the entry's tag.
+    fn tlb_index_and_tag(&mut self, mask: i32) {
         if self.features.bmi2 {
             // rorx: the rotated-in low bits fall outside the mask.
             dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
@@ -1292,6 +1223,38 @@ impl Emitter {
             ; mov rdx, rcx
             ; and rdx, mask
         );
+    }
+
+    /// An instruction emitted natively only for the common case, with `exec_one` for the
+    /// rest: `fast` emits the native code and may branch to the label it is given for the
+    /// interpreter's semantics. Both paths join with no instruction pending (exec_one counts
+    /// the instruction itself).
+    fn native_or_fallback(
+        &mut self,
+        i: &Insn,
+        fast: impl FnOnce(&mut Self, dynasmrt::DynamicLabel),
+    ) {
+        self.sync_instret();
+        let slow = self.a.new_dynamic_label();
+        let done = self.a.new_dynamic_label();
+        fast(self, slow);
+        dynasm!(self.a
+            ; .arch x64
+            ; sub r15, 1
+            ; jmp =>done
+            ; =>slow
+        );
+        let left = self.fallback(i);
+        debug_assert!(!left, "{:?} does not end its block", i.op);
+        dynasm!(self.a ; .arch x64 ; =>done);
+    }
+
+    /// rcx <- the host address of x[rs1] (no offset: atomics, cbo) when its page hits the TLB
+    /// entry's tag at `tag` with the alignment bits of `mask`; else to `slow`.
+    fn rs1_host(&mut self, i: &Insn, mask: i32, tag: i32, slow: dynasmrt::DynamicLabel) {
+        self.load_to(1, i.rs1);
+        self.tlb_index_and_tag(mask);
+        self.tlb_hit(tag, slow);
     }
 
     /// After `addr_and_entry`: compares the entry's tag at `tag` (`TLB_READ` or
@@ -2211,22 +2174,10 @@ impl Emitter {
             ),
             // clz = 63 - index of the highest set bit = index ^ 63; 127 ^ 63 = 64 for zero.
             Clz => self.unop(i, |a, d| {
-                dynasm!(a
-                    ; .arch x64
-                    ; bsr Rq(d), Rq(d)
-                    ; mov ecx, 127
-                    ; cmovz Rd(d), ecx
-                    ; xor Rd(d), 63
-                )
+                dynasm!(a ; .arch x64 ; bsr Rq(d), Rq(d) ; mov ecx, 127 ; cmovz Rd(d), ecx ; xor Rd(d), 63)
             }),
             Clzw => self.unop(i, |a, d| {
-                dynasm!(a
-                    ; .arch x64
-                    ; bsr Rd(d), Rd(d)
-                    ; mov ecx, 63
-                    ; cmovz Rd(d), ecx
-                    ; xor Rd(d), 31
-                )
+                dynasm!(a ; .arch x64 ; bsr Rd(d), Rd(d) ; mov ecx, 63 ; cmovz Rd(d), ecx ; xor Rd(d), 31)
             }),
             // Bytes compared with zero (SSE2; xmm0 and xmm1 are scratch), then inverted.
             OrcB => self.unop(i, |a, d| {
