@@ -1234,6 +1234,10 @@ impl Emitter {
         i: &Insn,
         fast: impl FnOnce(&mut Self, dynasmrt::DynamicLabel),
     ) {
+        // `fast` reads registers after branches to the fallback: that must emit no
+        // sign-extension (which would leave the two paths' states different), so nothing may
+        // be dirty (these instructions are not `lazy_ok`: the block settled before them).
+        debug_assert_eq!(self.upper_dirty, 0, "{:?} after settle", i.op);
         self.sync_instret();
         let slow = self.a.new_dynamic_label();
         let done = self.a.new_dynamic_label();
