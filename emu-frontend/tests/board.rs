@@ -17,13 +17,37 @@ fn linker_script(base: u64) -> String {
     )
 }
 
+/// Assembler macros for the built-in SBI calls the S-mode programs make (SBI v2.0).
+const SBI_MACROS: &str = r#"
+    # DBCN console_write: len bytes at msg.
+    .macro sbi_print msg, len
+    li a7, 0x4442434E
+    li a6, 0
+    li a0, \len
+    la a1, \msg
+    li a2, 0
+    ecall
+    .endm
+    # SRST system_reset, shutdown, with the reason in register `reason` (1: system failure,
+    # which rvx turns into exit status 1).
+    .macro sbi_shutdown reason
+    li a7, 0x53525354
+    li a6, 0
+    li a0, 0
+    mv a1, \reason
+    ecall
+    .endm
+"#;
+
+/// Assembles `asm` (after [`SBI_MACROS`]) into an ELF linked at `base`.
 fn build(dir: &Path, name: &str, base: u64, asm: &str) -> PathBuf {
     let src = format!("{name}.S");
     let ld = format!("{name}.ld");
     let script = linker_script(base);
+    let asm = format!("{SBI_MACROS}{asm}");
     gcc(
         dir,
-        &[(&src, asm), (&ld, &script)],
+        &[(&src, &asm), (&ld, &script)],
         &[
             "-march=rv64gc",
             "-mabi=lp64d",
@@ -166,17 +190,8 @@ _start:
 bad:
     li s1, 1
 print:
-    li a7, 0x4442434E       # DBCN
-    li a6, 0                # console_write
-    li a0, 10
-    la a1, msg
-    li a2, 0
-    ecall
-    li a7, 0x53525354       # SRST
-    li a6, 0
-    li a0, 0                # shutdown
-    mv a1, s1
-    ecall
+    sbi_print msg, 10
+    sbi_shutdown s1
 1:  j 1b
 msg: .ascii "hello sbi\n"
 "#;
@@ -238,24 +253,12 @@ secondary:
     j 4b
     .align 2
 handler:
-    li a7, 0x4442434E
-    li a6, 0
-    li a0, 8
-    la a1, msg
-    li a2, 0
-    ecall
-    li a7, 0x53525354
-    li a6, 0
-    li a0, 0
-    li a1, 0
-    ecall
+    sbi_print msg, 8
+    sbi_shutdown zero
 park:
 fail:
-    li a7, 0x53525354
-    li a6, 0
-    li a0, 0
-    li a1, 1
-    ecall
+    li s1, 1
+    sbi_shutdown s1
 5:  j 5b
 msg: .ascii "ipi hart"
     .align 3
