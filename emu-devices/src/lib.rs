@@ -12,14 +12,15 @@ pub mod uart;
 pub mod virtio;
 
 /// What the device tests share.
-#[cfg(test)]
-pub(crate) mod test_support {
+/// Helpers for tests, this crate's and (with the `test-support` feature) other crates'.
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support {
     use std::io::Write;
     use std::sync::{Arc, Mutex};
 
     /// A writer that keeps what it was given, shareable with the test.
     #[derive(Clone, Default)]
-    pub(crate) struct Sink(pub(crate) Arc<Mutex<Vec<u8>>>);
+    pub struct Sink(pub Arc<Mutex<Vec<u8>>>);
 
     impl Write for Sink {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -33,7 +34,7 @@ pub(crate) mod test_support {
 
     impl Sink {
         /// Everything written so far, as text.
-        pub(crate) fn text(&self) -> String {
+        pub fn text(&self) -> String {
             String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
         }
     }

@@ -626,8 +626,8 @@ fn write_u64(g: &mut dyn SemihostGuest, addr: u64, v: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use emu_devices::test_support::Sink;
     use op::*;
-    use std::sync::{Arc, Mutex};
 
     /// Guest memory of 64 KiB at 0x1000 plus a register file.
     struct FakeGuest {
@@ -689,23 +689,6 @@ mod tests {
                 }
                 None => false,
             }
-        }
-    }
-
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    impl Sink {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
         }
     }
 

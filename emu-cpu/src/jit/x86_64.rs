@@ -1211,18 +1211,19 @@ impl Emitter {
     /// For the address in rcx: rax <- its TLB entry's offset in the table, rdx <- the page
     /// and the bits of `mask` below it (alignment) to compare with the entry's tag.
     fn tlb_index_and_tag(&mut self, mask: i32) {
+        self.tlb_index(1);
+        dynasm!(self.a ; .arch x64 ; mov rdx, rcx ; and rdx, mask);
+    }
+
+    /// rax <- the TLB entry's offset in the table for the address in host register `src`.
+    fn tlb_index(&mut self, src: u8) {
         if self.features.bmi2 {
             // rorx: the rotated-in low bits fall outside the mask.
-            dynasm!(self.a ; .arch x64 ; rorx eax, ecx, 7);
+            dynasm!(self.a ; .arch x64 ; rorx eax, Rd(src), 7);
         } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, ecx ; shr eax, 7);
+            dynasm!(self.a ; .arch x64 ; mov eax, Rd(src) ; shr eax, 7);
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; and eax, TLB_INDEX_MASK
-            ; mov rdx, rcx
-            ; and rdx, mask
-        );
+        dynasm!(self.a ; .arch x64 ; and eax, TLB_INDEX_MASK);
     }
 
     /// An instruction emitted natively only for the common case, with `exec_one` for the
@@ -1428,15 +1429,10 @@ impl Emitter {
                     Src::Zero => unreachable!("page groups have a base register"),
                 };
                 dynasm!(self.a ; .arch x64 ; lea rdx, [Rq(base) + lo]);
-                if self.features.bmi2 {
-                    dynasm!(self.a ; .arch x64 ; rorx eax, edx, 7);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; mov eax, edx ; shr eax, 7);
-                }
+                self.tlb_index(2);
                 let last = hi - 1;
                 dynasm!(self.a
                     ; .arch x64
-                    ; and eax, TLB_INDEX_MASK
                     ; lea rdx, [Rq(base) + last]
                     ; and rdx, -4096
                     ; cmp rdx, [r12 + rax + tag]
@@ -1534,18 +1530,12 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + so], 0);
             }
             let i = d.insn;
-            match i.op {
-                Op::Lb => self.load_checked(&i, 1, true),
-                Op::Lh => self.load_checked(&i, 2, true),
-                Op::Lw => self.load_checked(&i, 4, true),
-                Op::Ld => self.load_checked(&i, 8, false),
-                Op::Lbu => self.load_checked(&i, 1, false),
-                Op::Lhu => self.load_checked(&i, 2, false),
-                Op::Lwu => self.load_checked(&i, 4, false),
-                _ => {
-                    let (size, _) = int_access(i.op).expect("a grouped access");
-                    self.store_checked(&i, size as usize);
-                }
+            let (size, store) = int_access(i.op).expect("a grouped access");
+            if store {
+                self.store_checked(&i, size as usize);
+            } else {
+                let signed = matches!(i.op, Op::Lb | Op::Lh | Op::Lw);
+                self.load_checked(&i, size as usize, signed);
             }
             dynasm!(self.a ; .arch x64 ; jmp =>d.resume);
         }
